@@ -1,0 +1,631 @@
+"""Three opinions on a derivative: SymPy (the claim), torch.autograd, and finite differences.
+
+A claimed derivative passes only if, at every seeded random point, the SymPy value agrees
+with autograd to ``rtol``/``atol`` *and* central finite differences agree with autograd to a
+looser tolerance (they are only accurate to about 1e-10). Autograd is run on an independent
+torch implementation of the function, never on the claim itself.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+import torch
+
+from checks import ledger
+from checks.points import kink_expressions, sample_points
+
+Wrt = sp.Symbol | sp.MatrixBase
+Claim = sp.Basic | sp.MatrixBase | int | float
+
+#: Finite differences (central, step ~ eps^(1/3) ≈ 6e-6) are accurate to about 1e-10 relative;
+#: the tolerance leaves room for curvature and cancellation.
+FD_RTOL = 1e-5
+#: Second differences for Hessians use a step ~ eps^(1/4) ≈ 1e-4 and are accurate to ~1e-8.
+FD_HESSIAN_RTOL = 1e-4
+#: Above this many coordinates, finite differences are taken on a seeded random subset per point.
+FD_MAX_COORDINATES = 64
+
+_DTYPE = torch.float64
+
+
+class GradientMismatch(AssertionError):
+    """A claimed derivative disagrees with autograd or finite differences at some point."""
+
+
+@dataclass
+class CheckReport:
+    """What a passed check compared, and how closely the three opinions agreed.
+
+    ``max_rel_error`` is the largest ``|sympy - autograd| / max(|sympy|, |autograd|)`` over
+    entries whose magnitude exceeds ``atol`` (near-zero entries are judged by
+    ``max_abs_error``); ``max_fd_rel_error`` is the same for finite differences vs autograd.
+    """
+
+    kind: str
+    quantity: str
+    wrt: list[str]
+    entries: int
+    points: int
+    max_abs_error: float
+    max_rel_error: float
+    max_fd_rel_error: float
+    fd_coordinates: int
+    rtol: float
+    atol: float
+    seed: int
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"✓ {self.kind} of {self.quantity} w.r.t. {', '.join(self.wrt)}: "
+            f"{self.points} points × {self.entries} entries agree.\n"
+            f"  SymPy vs autograd: max abs error {self.max_abs_error:.1e}, "
+            f"max rel error {self.max_rel_error:.1e} (rtol {self.rtol:g}, atol {self.atol:g})\n"
+            f"  finite differences vs autograd: max rel error {self.max_fd_rel_error:.1e} "
+            f"({self.fd_coordinates} coordinates per point)"
+        )
+
+    __repr__ = __str__
+
+
+# ---------------------------------------------------------------------------- public checks
+
+
+def check_gradient(
+    fn: Callable[..., torch.Tensor],
+    claimed: Sequence[Claim],
+    wrt: Sequence[Wrt],
+    *,
+    trials: int = 5,
+    seed: int = 0,
+    rtol: float = 1e-9,
+    atol: float = 1e-12,
+    name: str = "f",
+    at: Sequence[Mapping[Wrt, object]] = (),
+    domain: Mapping[sp.Symbol, tuple[float, float]] | None = None,
+    avoid_kinks: bool = True,
+    kinks: Sequence[sp.Expr] = (),
+) -> CheckReport:
+    """Check a claimed gradient of the scalar ``fn`` against autograd and finite differences.
+
+    ``wrt`` lists Symbols and Matrices of Symbols; ``fn`` takes one float64 tensor per entry
+    (0-d for a Symbol, the Matrix's shape for a Matrix) and returns a scalar tensor;
+    ``claimed`` is aligned with ``wrt`` (an expression per Symbol, a same-shape Matrix per Matrix).
+    Points are ``trials`` seeded random draws (see :mod:`checks.points`) plus the explicit
+    points in ``at`` (dicts from wrt entries to values). Raises :class:`GradientMismatch`
+    on disagreement, :class:`ValueError` on malformed input.
+
+    >>> x = sp.Symbol("x")
+    >>> check_gradient(lambda t: torch.sin(t) ** 2, [sp.sin(2 * x)], [x]).points
+    5
+    """
+    spec = _Spec.build(wrt, name)
+    claim = spec.align_claim(claimed, "claimed")
+    fn = _checked_callable(fn)
+
+    def autograd(values: np.ndarray) -> np.ndarray:
+        tensors = spec.tensors(values, requires_grad=True)
+        out = spec.call_scalar(fn, tensors)
+        grads = torch.autograd.grad(out, tensors, allow_unused=True)
+        return spec.flatten_grads(grads, tensors)[None, :]
+
+    def differences(values: np.ndarray, coords: np.ndarray) -> np.ndarray:
+        return _central_differences(lambda v: spec.value(fn, v), values, coords)[None, :]
+
+    return _compare(
+        "gradient",
+        spec,
+        claim_rows=[claim],
+        autograd=autograd,
+        differences=differences,
+        labels=lambda r, c: f"∂{name}/∂{spec.labels[c]}",
+        fd_rtol=FD_RTOL,
+        fd_scale=lambda v: spec.value(fn, v),
+        trials=trials,
+        seed=seed,
+        rtol=rtol,
+        atol=atol,
+        at=at,
+        domain=domain,
+        avoid=_kinks(avoid_kinks, claim, kinks),
+    )
+
+
+def check_jacobian(
+    fn: Callable[..., torch.Tensor],
+    claimed: sp.MatrixBase,
+    wrt: Sequence[Wrt],
+    *,
+    trials: int = 5,
+    seed: int = 0,
+    rtol: float = 1e-9,
+    atol: float = 1e-12,
+    name: str = "f",
+    at: Sequence[Mapping[Wrt, object]] = (),
+    domain: Mapping[sp.Symbol, tuple[float, float]] | None = None,
+    avoid_kinks: bool = True,
+    kinks: Sequence[sp.Expr] = (),
+) -> CheckReport:
+    """Check a claimed Jacobian (numerator layout) of a vector-valued ``fn``.
+
+    ``fn`` returns a 1-d tensor of length m; ``claimed`` is an m × N Matrix whose column j is
+    the derivative with respect to the j-th scalar of ``wrt`` (Matrices flattened row by row).
+    """
+    spec = _Spec.build(wrt, name)
+    if not isinstance(claimed, sp.MatrixBase) or claimed.cols != spec.size:
+        raise ValueError(
+            f"claimed Jacobian must be a Matrix with {spec.size} columns (one per scalar in wrt); "
+            f"got {_describe_shape(claimed)}"
+        )
+    rows = [list(claimed.row(r)) for r in range(claimed.rows)]
+    for r, row in enumerate(rows):
+        spec.check_free_symbols(row, f"claimed Jacobian row {r}")
+    fn = _checked_callable(fn)
+
+    def outputs(tensors: list[torch.Tensor]) -> torch.Tensor:
+        out = spec.call(fn, tensors)
+        if out.dim() != 1 or out.numel() != claimed.rows:
+            raise ValueError(
+                f"fn must return a 1-d tensor with {claimed.rows} entries (one per row of the "
+                f"claimed Jacobian); got shape {tuple(out.shape)}"
+            )
+        return out
+
+    def autograd(values: np.ndarray) -> np.ndarray:
+        tensors = spec.tensors(values, requires_grad=True)
+        out = outputs(tensors)
+        spec.require_graph(out)
+        result = []
+        for r in range(out.numel()):
+            grads = torch.autograd.grad(out[r], tensors, allow_unused=True, retain_graph=True)
+            result.append(spec.flatten_grads(grads, tensors))
+        return np.array(result)
+
+    def vector_value(values: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return outputs(spec.tensors(values)).numpy().copy()
+
+    def differences(values: np.ndarray, coords: np.ndarray) -> np.ndarray:
+        return _central_differences(vector_value, values, coords)
+
+    return _compare(
+        "Jacobian",
+        spec,
+        claim_rows=rows,
+        autograd=autograd,
+        differences=differences,
+        labels=lambda r, c: f"∂{name}[{r}]/∂{spec.labels[c]}",
+        fd_rtol=FD_RTOL,
+        fd_scale=lambda v: float(np.max(np.abs(vector_value(v)))),
+        trials=trials,
+        seed=seed,
+        rtol=rtol,
+        atol=atol,
+        at=at,
+        domain=domain,
+        avoid=_kinks(avoid_kinks, list(claimed), kinks),
+    )
+
+
+def check_hessian(
+    fn: Callable[..., torch.Tensor],
+    claimed: sp.MatrixBase,
+    wrt: Sequence[sp.Symbol],
+    *,
+    trials: int = 5,
+    seed: int = 0,
+    rtol: float = 1e-9,
+    atol: float = 1e-12,
+    name: str = "f",
+    at: Sequence[Mapping[Wrt, object]] = (),
+    domain: Mapping[sp.Symbol, tuple[float, float]] | None = None,
+    avoid_kinks: bool = True,
+    kinks: Sequence[sp.Expr] = (),
+) -> CheckReport:
+    """Check a claimed Hessian (an n × n Matrix for n Symbols in ``wrt``) of the scalar ``fn``.
+
+    Autograd's opinion is double backward; the third opinion is second differences of ``fn``.
+    """
+    if any(not isinstance(s, sp.Symbol) for s in wrt):
+        raise ValueError("check_hessian takes a list of Symbols as wrt (flatten Matrices first)")
+    spec = _Spec.build(wrt, name)
+    n = spec.size
+    if not isinstance(claimed, sp.MatrixBase) or claimed.shape != (n, n):
+        raise ValueError(
+            f"claimed Hessian must be a {n} × {n} Matrix (one row and column per symbol in wrt); "
+            f"got {_describe_shape(claimed)}"
+        )
+    rows = [list(claimed.row(r)) for r in range(n)]
+    for r, row in enumerate(rows):
+        spec.check_free_symbols(row, f"claimed Hessian row {r}")
+    fn = _checked_callable(fn)
+
+    def autograd(values: np.ndarray) -> np.ndarray:
+        tensors = spec.tensors(values, requires_grad=True)
+        out = spec.call_scalar(fn, tensors)
+        grads = torch.autograd.grad(out, tensors, create_graph=True, allow_unused=True)
+        hessian = np.zeros((n, n))
+        for i, g in enumerate(grads):
+            if g is not None and g.requires_grad:
+                second = torch.autograd.grad(g, tensors, allow_unused=True, retain_graph=True)
+                hessian[i] = spec.flatten_grads(second, tensors)
+        return hessian
+
+    def differences(values: np.ndarray, coords: np.ndarray) -> np.ndarray:
+        return _second_differences(lambda v: spec.value(fn, v), values, coords)
+
+    return _compare(
+        "Hessian",
+        spec,
+        claim_rows=rows,
+        autograd=autograd,
+        differences=differences,
+        labels=lambda r, c: f"∂²{name}/∂{spec.labels[r]}∂{spec.labels[c]}",
+        fd_rtol=FD_HESSIAN_RTOL,
+        fd_scale=lambda v: spec.value(fn, v),
+        trials=trials,
+        seed=seed,
+        rtol=rtol,
+        atol=atol,
+        at=at,
+        domain=domain,
+        avoid=_kinks(avoid_kinks, list(claimed), kinks),
+    )
+
+
+# ---------------------------------------------------------------------------- wrt handling
+
+
+@dataclass
+class _Spec:
+    """The flattened view of ``wrt``: one list of scalar symbols, with labels and shapes."""
+
+    name: str
+    entries: list[Wrt]
+    shapes: list[tuple[int, ...]]
+    symbols: list[sp.Symbol]
+    labels: list[str]
+    entry_names: list[str]
+
+    @classmethod
+    def build(cls, wrt: Sequence[Wrt], name: str) -> _Spec:
+        if isinstance(wrt, (sp.Basic, sp.MatrixBase)) or not isinstance(wrt, Sequence) or not wrt:
+            raise ValueError("wrt must be a non-empty list of Symbols and/or Matrices of Symbols, e.g. [x] or [W, b]")
+        shapes, symbols, labels, entry_names = [], [], [], []
+        for k, entry in enumerate(wrt):
+            if isinstance(entry, sp.Symbol):
+                shapes.append(())
+                symbols.append(entry)
+                labels.append(str(entry))
+                entry_names.append(str(entry))
+            elif isinstance(entry, sp.MatrixBase):
+                bad = [e for e in entry if not isinstance(e, sp.Symbol)]
+                if bad or entry.shape[0] * entry.shape[1] == 0:
+                    raise ValueError(f"wrt[{k}] must be a Matrix of Symbols; it contains {bad[0] if bad else 'no entries'}")
+                stem = _matrix_stem(entry, k)
+                shapes.append(tuple(entry.shape))
+                entry_names.append(stem)
+                for i in range(entry.rows):
+                    for j in range(entry.cols):
+                        symbols.append(entry[i, j])
+                        labels.append(f"{stem}[{i}, {j}] ({entry[i, j]})")
+            else:
+                raise ValueError(f"wrt[{k}] is {entry!r}, not a Symbol or a Matrix of Symbols")
+        repeated = sorted({str(s) for s in symbols if symbols.count(s) > 1})
+        if repeated:
+            raise ValueError(f"wrt lists these symbols more than once: {repeated}")
+        return cls(name, list(wrt), shapes, symbols, labels, entry_names)
+
+    @property
+    def size(self) -> int:
+        return len(self.symbols)
+
+    def align_claim(self, claimed: Sequence[Claim], what: str) -> list[sp.Expr]:
+        """Flatten a claim aligned with ``wrt`` into one expression per scalar symbol."""
+        if isinstance(claimed, (sp.Basic, sp.MatrixBase)) or not isinstance(claimed, Sequence):
+            raise ValueError(f"{what} must be a list aligned with wrt (one entry per wrt entry)")
+        if len(claimed) != len(self.entries):
+            raise ValueError(f"{what} has {len(claimed)} entries but wrt has {len(self.entries)}")
+        flat: list[sp.Expr] = []
+        for k, (c, shape) in enumerate(zip(claimed, self.shapes)):
+            label = f"{what}[{k}] (for {self.entry_names[k]})"
+            if shape == ():
+                if isinstance(c, sp.MatrixBase):
+                    raise ValueError(f"{label} is a {c.rows}×{c.cols} Matrix, but {self.entry_names[k]} is a scalar")
+                flat.append(_as_expr(c, label))
+            else:
+                if not isinstance(c, sp.MatrixBase) or tuple(c.shape) != shape:
+                    raise ValueError(f"{label} must be a Matrix of shape {shape}; got {_describe_shape(c)}")
+                flat.extend(_as_expr(e, label) for e in c)
+        self.check_free_symbols(flat, what)
+        return flat
+
+    def check_free_symbols(self, exprs: Sequence[sp.Expr], what: str) -> None:
+        free = set().union(*(sp.sympify(e).free_symbols for e in exprs)) if exprs else set()
+        stray = free - set(self.symbols)
+        if stray:
+            raise ValueError(
+                f"{what} uses symbols that are not in wrt: {sorted(map(str, stray))}. "
+                "Substitute values for them (expr.subs) or add them to wrt."
+            )
+
+    def tensors(self, values: np.ndarray, requires_grad: bool = False) -> list[torch.Tensor]:
+        out, start = [], 0
+        for shape in self.shapes:
+            size = int(np.prod(shape)) if shape else 1
+            t = torch.tensor(values[start : start + size], dtype=_DTYPE).reshape(shape)
+            out.append(t.requires_grad_(requires_grad))
+            start += size
+        return out
+
+    def call(self, fn: Callable[..., torch.Tensor], tensors: list[torch.Tensor]) -> torch.Tensor:
+        try:
+            out = fn(*tensors)
+        except Exception as err:  # the reader's function failed: say how it was called
+            shapes = ", ".join(str(tuple(t.shape)) for t in tensors)
+            raise ValueError(
+                f"fn raised {type(err).__name__}: {err} — it was called with {len(tensors)} float64 "
+                f"tensor(s) of shapes {shapes}, one per wrt entry"
+            ) from None
+        if not isinstance(out, torch.Tensor):
+            raise ValueError(f"fn must return a torch tensor; it returned {type(out).__name__}")
+        if out.dtype != _DTYPE:
+            raise ValueError(f"fn must compute in float64 but returned {out.dtype}: mixed precision hides errors")
+        return out
+
+    def call_scalar(self, fn: Callable[..., torch.Tensor], tensors: list[torch.Tensor]) -> torch.Tensor:
+        out = self.call(fn, tensors)
+        if out.numel() != 1:
+            raise ValueError(f"fn must return a scalar tensor; it returned shape {tuple(out.shape)}")
+        if any(t.requires_grad for t in tensors):
+            self.require_graph(out)
+        return out.reshape(())
+
+    def require_graph(self, out: torch.Tensor) -> None:
+        if not out.requires_grad:
+            raise ValueError(
+                "fn's output is not connected to its inputs by autograd (did it use .item(), "
+                "NumPy, torch.no_grad or build a new tensor?)"
+            )
+
+    def value(self, fn: Callable[..., torch.Tensor], values: np.ndarray) -> float:
+        with torch.no_grad():
+            return float(self.call_scalar(fn, self.tensors(values)))
+
+    def flatten_grads(self, grads: Sequence[torch.Tensor | None], tensors: list[torch.Tensor]) -> np.ndarray:
+        parts = [
+            (torch.zeros_like(t) if g is None else g).detach().reshape(-1).numpy() for g, t in zip(grads, tensors)
+        ]
+        return np.concatenate(parts)
+
+    def point_values(self, point: Mapping[Wrt, object]) -> np.ndarray:
+        """An explicit point (``{Symbol: value}`` or ``{Matrix: array}``) as a flat array."""
+        values: dict[sp.Symbol, float] = {}
+        for key, value in point.items():
+            if isinstance(key, sp.MatrixBase):
+                array = np.asarray(value, dtype=float)
+                if array.size != len(key):
+                    raise ValueError(f"the point gives {array.size} values for a Matrix with {len(key)} entries")
+                values.update(zip(key, array.reshape(-1)))
+            else:
+                values[key] = float(value)
+        missing = [str(s) for s in self.symbols if s not in values]
+        if missing:
+            raise ValueError(f"an explicit point gives no value for {missing}")
+        return np.array([values[s] for s in self.symbols])
+
+    def describe_point(self, values: np.ndarray) -> str:
+        parts, start = [], 0
+        for name, shape in zip(self.entry_names, self.shapes):
+            size = int(np.prod(shape)) if shape else 1
+            chunk = values[start : start + size].reshape(shape)
+            text = f"{float(chunk):.6g}" if shape == () else np.array2string(chunk, precision=6, separator=", ")
+            parts.append(f"{name}={text}")
+            start += size
+        return ", ".join(parts)
+
+
+def _matrix_stem(matrix: sp.MatrixBase, k: int) -> str:
+    """``W`` for a Matrix of symbols named ``W_{1,1}``, ``W_{1,2}``, ...; else ``wrt[k]``."""
+    stems = {str(s).split("_", 1)[0] for s in matrix}
+    return stems.pop() if len(stems) == 1 and "_" in str(matrix[0]) else f"wrt[{k}]"
+
+
+def _as_expr(value: object, label: str) -> sp.Expr:
+    if isinstance(value, bool) or isinstance(value, str):
+        raise ValueError(f"{label} is a {type(value).__name__}; pass a SymPy expression")
+    if isinstance(value, (int, float)):
+        return sp.Float(value) if isinstance(value, float) else sp.Integer(value)
+    if isinstance(value, sp.Expr):
+        return value
+    raise ValueError(f"{label} is a {type(value).__name__}, not a SymPy expression")
+
+
+def _describe_shape(value: object) -> str:
+    if isinstance(value, sp.MatrixBase):
+        return f"a Matrix of shape {tuple(value.shape)}"
+    return f"a {type(value).__name__}"
+
+
+def _checked_callable(fn: object) -> Callable[..., torch.Tensor]:
+    if not callable(fn):
+        raise ValueError(f"fn must be a callable torch implementation; got {type(fn).__name__}")
+    return fn
+
+
+def _kinks(avoid: bool, claim: Sequence[sp.Expr], extra: Sequence[sp.Expr]) -> list[sp.Expr]:
+    return kink_expressions([*claim, *extra]) if avoid else []
+
+
+# ---------------------------------------------------------------------------- numerics
+
+
+def _steps(values: np.ndarray, base: float) -> np.ndarray:
+    return base * np.maximum(1.0, np.abs(values))
+
+
+def _central_differences(f: Callable[[np.ndarray], object], values: np.ndarray, coords: np.ndarray) -> np.ndarray:
+    """Central differences of ``f`` (scalar or vector valued) along ``coords``; one column each."""
+    h = _steps(values, np.finfo(float).eps ** (1 / 3))
+    columns = []
+    for c in coords:
+        up, down = values.copy(), values.copy()
+        up[c] += h[c]
+        down[c] -= h[c]
+        columns.append((np.asarray(f(up)) - np.asarray(f(down))) / (up[c] - down[c]))
+    return np.stack(columns, axis=-1)
+
+
+def _second_differences(f: Callable[[np.ndarray], float], values: np.ndarray, coords: np.ndarray) -> np.ndarray:
+    """Second differences of a scalar ``f``: rows are all coordinates, columns ``coords``."""
+    h = _steps(values, np.finfo(float).eps ** (1 / 4))
+    n = values.size
+    result = np.zeros((n, len(coords)))
+    for col, j in enumerate(coords):
+        for i in range(n):
+            total = 0.0
+            for si, sj, sign in ((1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)):
+                shifted = values.copy()
+                shifted[i] += si * h[i]
+                shifted[j] += sj * h[j]
+                total += sign * f(shifted)
+            result[i, col] = total / (4 * h[i] * h[j])
+    return result
+
+
+def _relative(a: np.ndarray, b: np.ndarray, floor: float) -> np.ndarray:
+    """|a - b| / max(|a|, |b|), and 0 where both are below ``floor`` (judged by absolute error)."""
+    scale = np.maximum(np.abs(a), np.abs(b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(scale > floor, np.abs(a - b) / np.where(scale > 0, scale, 1.0), 0.0)
+    return np.where(np.isfinite(a) & np.isfinite(b), rel, np.inf)
+
+
+def _lambdify_rows(symbols: list[sp.Symbol], rows: list[list[sp.Expr]]) -> Callable[[np.ndarray], np.ndarray]:
+    rows = [[sp.sympify(e).doit() for e in row] for row in rows]
+    try:
+        f = sp.lambdify(symbols, rows, modules="numpy")
+    except Exception as err:
+        raise ValueError(f"the claimed expression cannot be evaluated numerically: {err}") from None
+
+    def evaluate(values: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                out = np.array(f(*values), dtype=complex)
+            except (TypeError, NameError) as err:
+                raise ValueError(f"the claimed expression cannot be evaluated numerically: {err}") from None
+        real = np.where(np.abs(out.imag) <= 1e-300, out.real, np.nan)
+        return real.reshape(len(rows), -1)
+
+    return evaluate
+
+
+def _compare(
+    kind: str,
+    spec: _Spec,
+    *,
+    claim_rows: list[list[sp.Expr]],
+    autograd: Callable[[np.ndarray], np.ndarray],
+    differences: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    labels: Callable[[int, int], str],
+    fd_rtol: float,
+    fd_scale: Callable[[np.ndarray], float],
+    trials: int,
+    seed: int,
+    rtol: float,
+    atol: float,
+    at: Sequence[Mapping[Wrt, object]],
+    domain: Mapping[sp.Symbol, tuple[float, float]] | None,
+    avoid: list[sp.Expr],
+) -> CheckReport:
+    if trials < 0 or (trials == 0 and not at):
+        raise ValueError("a check needs at least one point: trials >= 1 or an explicit point in at=")
+    claimed = _lambdify_rows(spec.symbols, claim_rows)
+    points = [spec.point_values(p) for p in at]
+    drawn = sample_points(spec.symbols, trials, seed=seed, avoid=avoid, domain=domain)
+    points += [np.array([p[s] for s in spec.symbols]) for p in drawn]
+    rng = np.random.default_rng(seed + 1)
+    n = spec.size
+    fd_count = min(n, FD_MAX_COORDINATES)
+
+    max_abs = max_rel = max_fd_rel = 0.0
+    for index, values in enumerate(points):
+        sym = claimed(values)
+        auto = autograd(values)
+        coords = np.arange(n) if fd_count == n else np.sort(rng.choice(n, fd_count, replace=False))
+        fd = differences(values, coords)
+        scale = max(1.0, abs(fd_scale(values)))
+
+        bad_claim = ~(np.abs(sym - auto) <= atol + rtol * np.maximum(np.abs(sym), np.abs(auto)))
+        auto_c = auto[:, coords]
+        fd_tol = fd_rtol * (np.maximum(np.abs(fd), np.abs(auto_c)) + scale)
+        bad_fd = ~(np.abs(fd - auto_c) <= fd_tol)
+        if bad_claim.any() or bad_fd.any():
+            where = "random point" if index >= len(at) else "explicit point"
+            message = _mismatch_message(
+                kind, spec, labels, values, sym, auto, fd, coords, bad_claim, bad_fd, rtol, atol, fd_rtol,
+                f"{where} {index - len(at) if index >= len(at) else index} (seed {seed})",
+            )
+            ledger.record_check(kind, spec.name, spec.entry_names, len(points), max_abs, max_rel, passed=False)
+            raise GradientMismatch(message)
+
+        max_abs = max(max_abs, float(np.max(np.abs(sym - auto))))
+        max_rel = max(max_rel, float(np.max(_relative(sym, auto, atol))))
+        max_fd_rel = max(max_fd_rel, float(np.max(_relative(fd, auto_c, fd_rtol * scale))))
+
+    report = CheckReport(
+        kind=kind,
+        quantity=spec.name,
+        wrt=spec.entry_names,
+        entries=sum(len(r) for r in claim_rows),
+        points=len(points),
+        max_abs_error=max_abs,
+        max_rel_error=max_rel,
+        max_fd_rel_error=max_fd_rel,
+        fd_coordinates=fd_count,
+        rtol=rtol,
+        atol=atol,
+        seed=seed,
+    )
+    ledger.record_check(kind, spec.name, spec.entry_names, len(points), max_abs, max_rel, passed=True)
+    return report
+
+
+def _mismatch_message(
+    kind, spec, labels, values, sym, auto, fd, coords, bad_claim, bad_fd, rtol, atol, fd_rtol, where
+) -> str:
+    fd_full = np.full(auto.shape, np.nan)
+    fd_full[:, coords] = fd
+    bad = bad_claim.copy()
+    bad[:, coords] |= bad_fd
+    cells = list(zip(*np.nonzero(bad)))
+    errors = np.abs(np.nan_to_num(sym - auto, nan=np.inf))
+    r, c = max(cells, key=lambda rc: (bad_claim[rc], errors[rc]))
+    rel = _relative(np.array(sym[r, c]), np.array(auto[r, c]), 0.0)
+    s, a, f = sym[r, c], auto[r, c], fd_full[r, c]
+    fd_text = f"{f:.17g}" if np.isfinite(f) else "not computed for this coordinate"
+    if bad_claim[r, c] and np.isfinite(f) and abs(f - a) <= fd_rtol * (max(abs(f), abs(a)) + 1.0):
+        verdict = "the claimed (SymPy) formula disagrees with both autograd and finite differences: the claim is wrong."
+    elif bad_claim[r, c]:
+        verdict = "the claimed (SymPy) formula disagrees with autograd."
+    else:
+        verdict = (
+            "autograd and finite differences disagree: fn is not differentiable here or its backward pass is wrong."
+        )
+    others = [labels(*rc) for rc in cells if rc != (r, c)]
+    more = f"\n  {len(others)} more entries disagree: {', '.join(others[:6])}{' …' if len(others) > 6 else ''}" if others else ""
+    return (
+        f"{kind} mismatch for {labels(r, c)} at {where}:\n"
+        f"  point: {spec.describe_point(values)}\n"
+        f"  SymPy (claimed):    {s:.17g}\n"
+        f"  torch.autograd:     {a:.17g}\n"
+        f"  finite differences: {fd_text}\n"
+        f"  relative error:     {float(rel):.3e} (rtol {rtol:g}, atol {atol:g})\n"
+        f"  {verdict}{more}"
+    )

@@ -1,0 +1,27 @@
+"""Displaying checked SymPy objects in the book, so the page cannot drift from what was checked."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+class Equation:
+    """``lhs = rhs`` rendered by Jupyter and MyST-NB's ``glue:math`` from the SymPy object itself.
+
+    >>> Equation(r"f'(x)", sp.cos(sp.Symbol("x"))).latex()
+    "f'(x) = \\\\cos{\\\\left(x \\\\right)}"
+    """
+
+    def __init__(self, lhs: str, rhs: sp.Basic | sp.MatrixBase, **latex_options: object) -> None:
+        self.lhs = lhs
+        self.rhs = rhs
+        self.latex_options = latex_options
+
+    def latex(self) -> str:
+        return f"{self.lhs} = {sp.latex(self.rhs, **self.latex_options)}"
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+    def __repr__(self) -> str:
+        return f"{self.lhs} = {self.rhs}"

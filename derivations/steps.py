@@ -1,0 +1,273 @@
+"""Step-checked derivations: every rewrite is verified equal to the one before it.
+
+A step is accepted when SymPy proves ``previous - step == 0``, or, when SymPy cannot decide,
+when both sides agree to 40 significant digits at several seeded random points. A step that
+cannot be evaluated at all is rejected: nothing passes because its truth is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from checks.points import kink_expressions, sample_points, symbol_range
+
+#: Digits used when a step is verified by evaluation.
+DIGITS = 50
+#: Two sides whose values differ by less than this (relative) count as equal at a point.
+TOLERANCE = mpmath.mpf(10) ** -40
+#: Number of random points a numerically verified step must agree at.
+NUMERIC_POINTS = 6
+#: ``simplify`` is only attempted below this operation count (it can take minutes on large expressions).
+SIMPLIFY_MAX_OPS = 400
+
+Expr = sp.Expr | sp.MatrixBase
+
+
+class StepError(AssertionError):
+    """A derivation step that is not equal to the expression before it."""
+
+
+@dataclass(frozen=True)
+class Step:
+    expr: Expr
+    why: str
+    method: str  # "definition", "symbolic" or "numeric"
+
+
+class Derivation:
+    """A chain of expressions, each verified equal to the previous one.
+
+    >>> x = sp.Symbol("x")
+    >>> d = Derivation(sp.Derivative(sp.sin(x) ** 2, x), name="d/dx sin²x")
+    >>> d.step(2 * sp.sin(x) * sp.cos(x), "chain rule").step(sp.sin(2 * x), "double-angle formula").result
+    sin(2*x)
+
+    ``indices`` maps integer index symbols to their upper bound (``{i: n}`` means 1 ≤ i ≤ n),
+    so that sums in index notation are evaluated only where they make sense.
+    """
+
+    def __init__(
+        self,
+        start: Expr,
+        *,
+        name: str,
+        lhs: str | None = None,
+        indices: Mapping[sp.Symbol, sp.Expr] | None = None,
+        domain: Mapping[sp.Symbol, tuple[float, float]] | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.name = name
+        self.lhs = lhs
+        self.indices = dict(indices or {})
+        self.domain = dict(domain or {})
+        self.seed = seed
+        self.steps: list[Step] = [Step(_as_expr(start, "start"), "", "definition")]
+
+    @property
+    def result(self) -> Expr:
+        """The last expression of the chain."""
+        return self.steps[-1].expr
+
+    def step(self, expr: Expr, why: str) -> Derivation:
+        """Append ``expr``, justified by ``why``, after verifying it equals the current result."""
+        expr = _as_expr(expr, f"step {len(self.steps)}")
+        if not why.strip():
+            raise ValueError(f"step {len(self.steps)} of {self.name!r} needs a justification")
+        try:
+            method = verify_equal(self.result, expr, indices=self.indices, domain=self.domain, seed=self.seed)
+        except StepError as err:
+            raise StepError(
+                f"step {len(self.steps)} of derivation {self.name!r} ({why}) does not follow from "
+                f"step {len(self.steps) - 1}: {err}"
+            ) from None
+        self.steps.append(Step(expr, why, method))
+        return self
+
+    def latex(self) -> str:
+        """The chain as an ``aligned`` display, one step a line, each with its justification."""
+        lines = []
+        first = self.steps[0].expr
+        lhs = f"{self.lhs} &= " if self.lhs else ""
+        lines.append(f"{lhs}{sp.latex(first)}" if self.lhs else f"&{sp.latex(first)}")
+        for s in self.steps[1:]:
+            lines.append(rf"&= {sp.latex(s.expr)} && \text{{{_escape_text(s.why)}}}")
+        return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+    def __repr__(self) -> str:
+        methods = ", ".join(s.method for s in self.steps[1:])
+        return f"Derivation({self.name!r}: {len(self.steps) - 1} verified steps [{methods}] → {self.result})"
+
+
+def verify_equal(
+    before: Expr,
+    after: Expr,
+    *,
+    indices: Mapping[sp.Symbol, sp.Expr] | None = None,
+    domain: Mapping[sp.Symbol, tuple[float, float]] | None = None,
+    seed: int = 0,
+) -> str:
+    """Return how ``before == after`` was verified ("symbolic" or "numeric"); raise StepError if not."""
+    before, after = _as_expr(before, "before"), _as_expr(after, "after")
+    if _shape(before) != _shape(after):
+        raise StepError(f"the shapes differ: {_shape(before)} before, {_shape(after)} after")
+    if before == after:
+        return "symbolic"
+    # Evaluate first: a wrong step is found fast and with a concrete counterexample.
+    _agree_numerically(before, after, dict(indices or {}), dict(domain or {}), seed)
+    difference = _doit(before) - _doit(after)
+    if _is_zero_symbolically(difference):
+        return "symbolic"
+    return "numeric"
+
+
+def _is_zero_symbolically(difference: Expr) -> bool:
+    entries = list(difference) if isinstance(difference, sp.MatrixBase) else [difference]
+    for e in entries:
+        if e == 0 or sp.expand(e) == 0:
+            continue
+        if sp.count_ops(e) > SIMPLIFY_MAX_OPS or sp.simplify(e) != 0:
+            return False
+    return True
+
+
+def _agree_numerically(before: Expr, after: Expr, indices: dict, domain: dict, seed: int) -> None:
+    both = sp.Matrix([before]) if not isinstance(before, sp.MatrixBase) else before
+    # An index that only appears as a differentiation variable (d/dx[i]) is not a free symbol.
+    mentioned = before.atoms(sp.Symbol) | after.atoms(sp.Symbol)
+    integers = sorted({s for s in _free(before) | _free(after) if s.is_integer} | (set(indices) & mentioned), key=str)
+    reals = {s for s in _leaves(before) | _leaves(after) if isinstance(s, sp.Symbol)}
+    kinks = kink_expressions([_doit(before), _doit(after)])
+    rng = np.random.default_rng(seed)
+    verified = 0
+    for attempt in range(NUMERIC_POINTS * 20):
+        at = _draw_integers(integers, indices, rng)
+        lhs = _doit(_subs(before, at))
+        rhs = _doit(_subs(after, at))
+        leaves = sorted(_leaves(lhs) | _leaves(rhs) | reals, key=str)
+        local_kinks = [_subs(k, at) for k in kinks]
+        point = sample_points(
+            [_placeholder(leaf) for leaf in leaves],
+            1,
+            seed=seed * 1000 + attempt,
+            avoid=[k.subs({leaf: _placeholder(leaf) for leaf in leaves}) for k in local_kinks],
+            domain={_placeholder(leaf): domain[leaf] for leaf in leaves if leaf in domain},
+        )[0]
+        values = {leaf: sp.Float(point[_placeholder(leaf)], DIGITS) for leaf in leaves}
+        at_text = ", ".join(f"{k}={v}" for k, v in [*at.items(), *((k, f"{float(v):.6g}") for k, v in values.items())])
+        left, right = _evaluate(lhs, values), _evaluate(rhs, values)
+        if left is None or right is None:
+            continue  # outside the domain of one side (e.g. log of a negative): try another point
+        for idx, (a, b) in enumerate(zip(left, right)):
+            if not _close(a, b):
+                entry = f" entry {np.unravel_index(idx, both.shape)}" if len(left) > 1 else ""
+                with mpmath.workdps(DIGITS):
+                    raise StepError(
+                        f"at {at_text}{entry} the previous expression is {mpmath.nstr(a, 20)} "
+                        f"but this step gives {mpmath.nstr(b, 20)} (difference {mpmath.nstr(b - a, 3)})"
+                    )
+        verified += 1
+        if verified == NUMERIC_POINTS:
+            return
+    raise StepError(
+        f"the step could not be evaluated at {NUMERIC_POINTS} points (only {verified} of "
+        f"{NUMERIC_POINTS * 20} random points gave real numbers), so it is not verified"
+    )
+
+
+def _close(a: mpmath.mpf, b: mpmath.mpf) -> bool:
+    with mpmath.workdps(DIGITS):
+        return abs(a - b) <= TOLERANCE * max(abs(a), abs(b), mpmath.mpf(1))
+
+
+def _draw_integers(integers: list[sp.Symbol], indices: dict, rng: np.random.Generator) -> dict:
+    """Sizes first, then each index in 1..its bound."""
+    at: dict[sp.Symbol, sp.Integer] = {}
+    for s in [s for s in integers if s not in indices]:
+        lo, hi = symbol_range(s)
+        at[s] = sp.Integer(int(rng.integers(max(lo, 1), hi + 1)))
+    for s in [s for s in integers if s in indices]:
+        bound = int(sp.sympify(indices[s]).subs(at))
+        at[s] = sp.Integer(int(rng.integers(1, bound + 1)))
+    return at
+
+
+def _evaluate(expr: Expr, values: dict) -> list | None:
+    entries = list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
+    out = []
+    for e in entries:
+        try:
+            v = sp.sympify(e).xreplace(values).evalf(DIGITS)
+        except (TypeError, ValueError, ZeroDivisionError):
+            return None
+        if not v.is_number or v.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+            return None
+        re, im = v.as_real_imag()
+        with mpmath.workdps(DIGITS):
+            re, im = mpmath.mpf(sp.Float(re, DIGITS)._mpf_), mpmath.mpf(sp.Float(im, DIGITS)._mpf_)
+            if abs(im) > TOLERANCE * max(abs(re), 1):
+                return None
+        out.append(re)
+    return out
+
+
+def _as_expr(value: object, what: str) -> Expr:
+    if isinstance(value, str):
+        raise ValueError(f"{what} is a string; derivations take SymPy expressions")
+    if isinstance(value, sp.MatrixBase):
+        return sp.ImmutableMatrix(value)
+    if isinstance(value, (int, float, sp.Basic)):
+        return sp.sympify(value)
+    raise ValueError(f"{what} is a {type(value).__name__}, not a SymPy expression")
+
+
+def _shape(e: Expr) -> tuple[int, ...]:
+    return tuple(e.shape) if isinstance(e, sp.MatrixBase) else ()
+
+
+def _doit(e: Expr) -> Expr:
+    return e.doit() if hasattr(e, "doit") else e
+
+
+def _subs(e: Expr, values: dict) -> Expr:
+    return e.subs(values) if values else e
+
+
+def _free(e: Expr) -> set:
+    return set(e.free_symbols)
+
+
+def _leaves(e: Expr) -> set:
+    """The numeric unknowns left after sizes are fixed: plain symbols and indexed entries x[2]."""
+    indexed = set(e.atoms(sp.Indexed))
+    bases = {i.base.label for i in indexed}
+    return indexed | {s for s in e.free_symbols if isinstance(s, sp.Symbol) and s not in bases and not s.is_integer}
+
+
+_PLACEHOLDERS: dict = {}
+
+
+def _placeholder(leaf: sp.Basic) -> sp.Symbol:
+    """A plain Symbol standing for an Indexed leaf, keeping the base's assumptions, for sampling."""
+    if isinstance(leaf, sp.Symbol):
+        return leaf
+    if leaf not in _PLACEHOLDERS:
+        assumptions = leaf.base.label.assumptions0 if hasattr(leaf.base.label, "assumptions0") else {}
+        _PLACEHOLDERS[leaf] = sp.Symbol(f"_{leaf}", **{k: v for k, v in assumptions.items() if k in _SIGN_KEYS})
+    return _PLACEHOLDERS[leaf]
+
+
+_SIGN_KEYS = {"positive", "negative", "nonnegative", "nonpositive", "real"}
+
+
+def _escape_text(text: str) -> str:
+    return text.replace("\\", r"\backslash ").replace("{", r"\{").replace("}", r"\}").replace("&", r"\&").replace(
+        "%", r"\%"
+    ).replace("_", r"\_").replace("#", r"\#")
