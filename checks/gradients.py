@@ -153,7 +153,7 @@ def check_jacobian(
 ) -> CheckReport:
     """Check a claimed Jacobian (numerator layout) of a vector-valued ``fn``.
 
-    ``fn`` returns a 1-d tensor of length m; ``claimed`` is an m × N Matrix whose column j is
+    ``fn`` returns a vector of m entries (shape ``(m,)`` or ``(m, 1)``); ``claimed`` is an m × N Matrix whose column j is
     the derivative with respect to the j-th scalar of ``wrt`` (Matrices flattened row by row).
     """
     spec = _Spec.build(wrt, name)
@@ -169,12 +169,12 @@ def check_jacobian(
 
     def outputs(tensors: list[torch.Tensor]) -> torch.Tensor:
         out = spec.call(fn, tensors)
-        if out.dim() != 1 or out.numel() != claimed.rows:
+        if tuple(out.shape) not in ((claimed.rows,), (claimed.rows, 1)):
             raise ValueError(
-                f"fn must return a 1-d tensor with {claimed.rows} entries (one per row of the "
-                f"claimed Jacobian); got shape {tuple(out.shape)}"
+                f"fn must return a vector with {claimed.rows} entries, shape ({claimed.rows},) or "
+                f"({claimed.rows}, 1), one per row of the claimed Jacobian; got shape {tuple(out.shape)}"
             )
-        return out
+        return out.reshape(-1)
 
     def autograd(values: np.ndarray) -> np.ndarray:
         tensors = spec.tensors(values, requires_grad=True)
