@@ -35,7 +35,7 @@ def assert_close(got: object, expected: object, *, name: str, rtol: float = 1e-9
         index = tuple(int(i) for i in np.argwhere(~close)[0])
         where = f"[{', '.join(map(str, index))}]" if index else ""
         raise AssertionError(
-            f"{name}{where}: expected {e[index]!r}, got {g[index]!r} "
+            f"{name}{where}: expected {float(e[index])!r}, got {float(g[index])!r} "
             f"(relative error {rel[index]:.3e}, rtol {rtol:g}, atol {atol:g})"
         )
     worst = float(np.max(rel)) if rel.size else 0.0

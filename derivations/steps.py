@@ -32,6 +32,10 @@ class StepError(AssertionError):
     """A derivation step that is not equal to the expression before it."""
 
 
+class _Unevaluable(Exception):
+    """Neither side of a step gives numbers at enough points: only a proof can decide."""
+
+
 @dataclass(frozen=True)
 class Step:
     expr: Expr
@@ -121,9 +125,14 @@ def verify_equal(
     if before == after:
         return "symbolic"
     # Evaluate first: a wrong step is found fast and with a concrete counterexample.
-    _agree_numerically(before, after, dict(indices or {}), dict(domain or {}), seed)
-    difference = _doit(before) - _doit(after)
-    if _is_zero_symbolically(difference):
+    try:
+        _agree_numerically(before, after, dict(indices or {}), dict(domain or {}), seed)
+    except _Unevaluable as err:
+        # Only a proof can accept what cannot be evaluated (e.g. an undefined function f(x)).
+        if _is_zero_symbolically(_doit(before) - _doit(after)):
+            return "symbolic"
+        raise StepError(str(err)) from None
+    if _is_zero_symbolically(_doit(before) - _doit(after)):
         return "symbolic"
     return "numeric"
 
@@ -167,7 +176,7 @@ def _agree_numerically(before: Expr, after: Expr, indices: dict, domain: dict, s
             continue  # outside the domain of one side (e.g. log of a negative): try another point
         for idx, (a, b) in enumerate(zip(left, right)):
             if not _close(a, b):
-                entry = f" entry {np.unravel_index(idx, both.shape)}" if len(left) > 1 else ""
+                entry = f" entry {tuple(int(v) for v in np.unravel_index(idx, both.shape))}" if len(left) > 1 else ""
                 with mpmath.workdps(DIGITS):
                     raise StepError(
                         f"at {at_text}{entry} the previous expression is {mpmath.nstr(a, 20)} "
@@ -176,7 +185,7 @@ def _agree_numerically(before: Expr, after: Expr, indices: dict, domain: dict, s
         verified += 1
         if verified == NUMERIC_POINTS:
             return
-    raise StepError(
+    raise _Unevaluable(
         f"the step could not be evaluated at {NUMERIC_POINTS} points (only {verified} of "
         f"{NUMERIC_POINTS * 20} random points gave real numbers), so it is not verified"
     )
@@ -194,6 +203,10 @@ def _draw_integers(integers: list[sp.Symbol], indices: dict, rng: np.random.Gene
         lo, hi = symbol_range(s)
         at[s] = sp.Integer(int(rng.integers(max(lo, 1), hi + 1)))
     for s in [s for s in integers if s in indices]:
+        # A bound's size may be absent from both sides (index l ≤ d where only m appears): draw it too.
+        for size in sorted(sp.sympify(indices[s]).free_symbols - set(at), key=str):
+            lo, hi = symbol_range(size)
+            at[size] = sp.Integer(int(rng.integers(max(lo, 1), hi + 1)))
         bound = int(sp.sympify(indices[s]).subs(at))
         at[s] = sp.Integer(int(rng.integers(1, bound + 1)))
     return at
