@@ -8,6 +8,7 @@ torch implementation of the function, never on the claim itself.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,22 @@ class CheckReport:
 # ---------------------------------------------------------------------------- public checks
 
 
+def _reader_facing(check: Callable[..., CheckReport]) -> Callable[..., CheckReport]:
+    """Raise a check's failure from the reader's call: the message is the story, not our internals."""
+
+    @functools.wraps(check)
+    def wrapper(*args: object, **kwargs: object) -> CheckReport:
+        __tracebackhide__ = True  # pytest and IPython hide this frame
+        try:
+            return check(*args, **kwargs)
+        except (GradientMismatch, ValueError) as failure:
+            raise failure.with_traceback(None) from None
+
+    return wrapper
+
+
+
+@_reader_facing
 def check_gradient(
     fn: Callable[..., torch.Tensor],
     claimed: Sequence[Claim],
@@ -136,6 +153,7 @@ def check_gradient(
     )
 
 
+@_reader_facing
 def check_jacobian(
     fn: Callable[..., torch.Tensor],
     claimed: sp.MatrixBase,
@@ -212,6 +230,7 @@ def check_jacobian(
     )
 
 
+@_reader_facing
 def check_hessian(
     fn: Callable[..., torch.Tensor],
     claimed: sp.MatrixBase,
