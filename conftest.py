@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parent
 collect_ignore_glob = ["_build/*", ".venv/*"]
 
 
-def toc_chapters() -> list[Path]:
-    """Every file that _toc.yml lists, as absolute .md paths, in reading order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+def toc_chapters(root: Path = ROOT) -> list[Path]:
+    """Every file that ``root/_toc.yml`` lists, as absolute .md paths, in reading order."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     files = [toc["root"]]
 
     def walk(entries: list[dict]) -> None:
@@ -29,9 +29,10 @@ def toc_chapters() -> list[Path]:
                 files.append(entry["file"])
             walk(entry.get("sections", []))
 
+    walk(toc.get("chapters", []))
     for part in toc.get("parts", []):
         walk(part.get("chapters", []))
-    return [(ROOT / f).with_suffix(".md") for f in files]
+    return [(root / f).with_suffix(".md").resolve() for f in files]
 
 
 class MystNotebook(nbval.plugin.IPyNbFile):
@@ -48,6 +49,9 @@ class MystNotebook(nbval.plugin.IPyNbFile):
 
 
 def pytest_collect_file(file_path: Path, parent):
-    if file_path.suffix == ".md" and file_path.resolve() in toc_chapters():
+    if file_path.suffix != ".md":
+        return None
+    book_root = next((d for d in file_path.resolve().parents if (d / "_toc.yml").exists()), None)
+    if book_root is not None and file_path.resolve() in toc_chapters(book_root):
         return MystNotebook.from_parent(parent, path=file_path)
     return None

@@ -1,0 +1,144 @@
+"""The book is built strictly and every chapter is run: proven by breaking a temporary book on purpose."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, toc_chapters
+
+JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+BUILD_FLAGS = ["-W", "-n", "--keep-going"]
+FRONT_MATTER = textwrap.dedent(
+    """\
+    ---
+    jupytext:
+      text_representation:
+        extension: .md
+        format_name: myst
+        format_version: 0.13
+    kernelspec:
+      display_name: Python 3
+      language: python
+      name: python3
+    ---
+    """
+)
+
+
+def write_book(root: Path, chapters: dict[str, str]) -> Path:
+    """A minimal book using the real configuration and collector, with the given chapters."""
+    (root / "book").mkdir(parents=True)
+    shutil.copy(ROOT / "_config.yml", root)
+    shutil.copy(ROOT / "conftest.py", root)
+    (root / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider --nbval-current-env\n")
+    (root / "book" / "intro.md").write_text(FRONT_MATTER + "\n# Intro\n\nA temporary book.\n")
+    toc = ["format: jb-book", "root: book/intro", "chapters:"]
+    for name, body in chapters.items():
+        (root / "book" / f"{name}.md").write_text(FRONT_MATTER + textwrap.dedent(body))
+        toc.append(f"  - file: book/{name}")
+    (root / "_toc.yml").write_text("\n".join(toc) + "\n")
+    return root
+
+
+def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900)
+
+
+def build(root: Path) -> subprocess.CompletedProcess:
+    return run([str(JUPYTER_BOOK), "build", str(root), *BUILD_FLAGS], cwd=root)
+
+
+def nbval(root: Path) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "pytest", "book", "-q", "-c", str(root / "pytest.ini")], cwd=root)
+
+
+BROKEN_ASSERT = """
+    # Broken
+
+    ```{code-cell} ipython3
+    assert 1 + 1 == 3, "arithmetic is broken"
+    ```
+"""
+
+BROKEN_REFERENCE = """
+    # Dangling
+
+    See {eq}`eq-dangling-nowhere`, which no page defines.
+
+    ```{code-cell} ipython3
+    assert True
+    ```
+"""
+
+
+def test_every_chapter_in_the_toc_is_run_by_nbval():
+    collected = run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "book"], ROOT)
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    ran = {(ROOT / m).resolve() for m in re.findall(r"^(book/\S+\.md)::Cell \d+$", collected.stdout, re.M)}
+    expected = set(toc_chapters())
+    assert ran == expected, f"in _toc.yml but not run: {sorted(map(str, expected - ran))}; run but not in _toc.yml: {sorted(map(str, ran - expected))}"
+
+
+def test_default_test_run_includes_the_book():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "book" in config["testpaths"]
+
+
+def test_no_chapter_file_is_left_out_of_the_toc():
+    stray = set((ROOT / "book").glob("*.md")) - set(toc_chapters())
+    assert not stray, f"chapters not listed in _toc.yml (they would be neither built nor tested): {sorted(map(str, stray))}"
+
+
+def test_a_failing_assert_fails_nbval_and_the_build_naming_the_chapter(tmp_path):
+    book = write_book(tmp_path / "book", {"broken": BROKEN_ASSERT})
+
+    tested = nbval(book)
+    assert tested.returncode != 0, tested.stdout
+    assert "FAILED book/broken.md::Cell 0" in tested.stdout, tested.stdout
+    assert "arithmetic is broken" in tested.stdout
+
+    built = build(book)
+    assert built.returncode != 0, built.stdout[-3000:]
+    assert "broken.md" in built.stdout + built.stderr
+    assert "arithmetic is broken" in built.stdout + built.stderr
+
+
+def test_a_broken_equation_reference_fails_the_build(tmp_path):
+    book = write_book(tmp_path / "book", {"dangling": BROKEN_REFERENCE})
+    built = build(book)
+    log = built.stdout + built.stderr
+    assert built.returncode != 0, log[-3000:]
+    assert "dangling.md" in log and "eq-dangling-nowhere" in log, log[-3000:]
+
+
+def test_the_book_builds_with_zero_warnings():
+    built = build(ROOT)
+    log = built.stdout + built.stderr
+    assert built.returncode == 0, log[-5000:]
+    assert "WARNING" not in log, [line for line in log.splitlines() if "WARNING" in line]
+    assert (ROOT / "_build" / "html" / "index.html").exists()
+
+
+def test_readme_commands_are_what_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    assert "make book" in readme and "make test" in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("pin", ["torch==2.13.0", "jupyter-book==1.0.4.post1"])
+def test_requirements_are_pinned(pin):
+    lines = [
+        line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines() if line.strip()
+    ]
+    requirements = [line for line in lines if line]
+    assert pin in requirements
+    assert all("==" in line for line in requirements), [line for line in requirements if "==" not in line]
