@@ -7,6 +7,7 @@
 ✓ gradient of f w.r.t. x: 5 points × 1 entries agree...
 """
 
+from checks.expected import expect_failure
 from checks.gradients import CheckReport, GradientMismatch, check_gradient, check_hessian, check_jacobian
 from checks.values import assert_close
 
@@ -17,4 +18,5 @@ __all__ = [
     "check_gradient",
     "check_hessian",
     "check_jacobian",
+    "expect_failure",
 ]

@@ -1,0 +1,188 @@
+"""Sphinx extension: the verification ledger — every check that ran while the book executed, in one table.
+
+Before MyST-NB executes a chapter, ``source-read`` tells the kernel (through environment variables it
+inherits) which chapter it runs and a hash of the chapter's code; :mod:`checks.ledger` then records
+each check. After all chapters have been read, the build warns — and so, with ``-W``, fails — when a
+chapter with code recorded no check, when its records come from different code (a stale cache), or
+when more checks failed than the chapter has ``raises-exception`` cells (each may fail on purpose once; failures inside ``checks.expect_failure`` are on purpose too).
+The ``{verification-ledger}`` directive renders the table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+from pathlib import Path
+
+import jupytext
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from checks.ledger import CHAPTER_ENV, CODE_HASH_ENV, LEDGER_DIR_ENV, read_ledger
+
+logger = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+class LedgerPlaceholder(nodes.General, nodes.Element):
+    """Replaced by the ledger table once every chapter has executed."""
+
+
+class LedgerDirective(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        self.env.ledger_pages = getattr(self.env, "ledger_pages", set()) | {self.env.docname}
+        return [LedgerPlaceholder()]
+
+
+def code_cells(source: str) -> list:
+    if "{code-cell}" not in source:
+        return []
+    return [c for c in jupytext.reads(source, fmt="md:myst").cells if c.cell_type == "code"]
+
+
+def code_hash(cells: list) -> str:
+    return hashlib.sha256("\0".join(c.source for c in cells).encode()).hexdigest()[:16]
+
+
+def expected_failures(cells: list) -> int:
+    return sum("raises-exception" in c.metadata.get("tags", []) for c in cells)
+
+
+def ledger_dir(app: Sphinx) -> Path:
+    return Path(app.outdir).parent / "ledger"
+
+
+def on_builder_inited(app: Sphinx) -> None:
+    ledger_dir(app).mkdir(parents=True, exist_ok=True)
+    os.environ[LEDGER_DIR_ENV] = str(ledger_dir(app))
+    app.config.html_static_path.append(str(STATIC))
+    app.add_js_file("ledger.js")
+    app.add_css_file("ledger.css")
+
+
+def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    os.environ[CHAPTER_ENV] = docname
+    os.environ[CODE_HASH_ENV] = code_hash(code_cells(source[0]))
+
+
+def chapters(app: Sphinx) -> dict[str, list]:
+    """The documents that have code cells, with their cells, in reading order."""
+    found = {}
+    for docname in sorted(app.env.found_docs):
+        path = Path(app.env.doc2path(docname))
+        if path.suffix == ".md":
+            cells = code_cells(path.read_text(encoding="utf-8"))
+            if cells:
+                found[docname] = cells
+    return found
+
+
+def on_consistency(app: Sphinx, env) -> None:
+    for docname, cells in chapters(app).items():
+        records = read_ledger(ledger_dir(app), docname)
+        if not records:
+            logger.warning(f"{docname}: no checks were recorded (every chapter must check what it derives)", location=docname)
+            continue
+        if any(r["code_hash"] != code_hash(cells) for r in records):
+            logger.warning(
+                f"{docname}: the ledger was recorded from different code than the chapter has now "
+                "(stale execution cache?): run `make clean` and rebuild",
+                location=docname,
+            )
+        failed = [r for r in records if not r["passed"] and not r.get("expected_failure")]
+        if len(failed) > expected_failures(cells):
+            names = ", ".join(f"{r['kind']} of {r['quantity']}" for r in failed)
+            logger.warning(
+                f"{docname}: {len(failed)} checks failed but only {expected_failures(cells)} cells are "
+                f"tagged raises-exception: {names}",
+                location=docname,
+            )
+
+
+def on_outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
+    # The ledger page shows other chapters' results: rebuild it on every build.
+    return sorted(getattr(env, "ledger_pages", set()))
+
+
+def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    for placeholder in list(doctree.findall(LedgerPlaceholder)):
+        rows = [r for chapter in chapters(app) for r in read_ledger(ledger_dir(app), chapter)]
+        titles = {name: app.env.titles[name].astext() for name in chapters(app) if name in app.env.titles}
+        placeholder.replace_self(nodes.raw("", ledger_html(rows, titles, app.builder, docname), format="html"))
+        summary = ledger_summary(rows)
+        (ledger_dir(app) / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+
+
+def ledger_summary(rows: list[dict]) -> dict:
+    numeric = [r for r in rows if r["passed"] and r["max_rel_error"] is not None and r["kind"] in NUMERIC_KINDS]
+    chapters: dict[str, dict] = {}
+    for r in rows:
+        c = chapters.setdefault(r["chapter"], {"checks": 0, "caught": 0, "max_rel_error": 0.0})
+        c["checks"] += 1
+        c["caught"] += not r["passed"]
+        if r["passed"] and r["kind"] in NUMERIC_KINDS and r["max_rel_error"] is not None:
+            c["max_rel_error"] = max(c["max_rel_error"], r["max_rel_error"])
+    return {
+        "checks": len(rows),
+        "caught": sum(not r["passed"] for r in rows),
+        "max_rel_error_sympy_vs_autograd": max((r["max_rel_error"] for r in numeric), default=0.0),
+        "chapters": chapters,
+    }
+
+
+NUMERIC_KINDS = {"gradient", "Jacobian", "Hessian"}
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1e}"
+
+
+def ledger_html(rows: list[dict], titles: dict[str, str], builder, here: str) -> str:
+    summary = ledger_summary(rows)
+    head = (
+        f"<p class='ledger-totals'><strong>{summary['checks']}</strong> checks ran while this book was built, "
+        f"in {len(summary['chapters'])} chapters; <strong>{summary['caught']}</strong> of them are mistakes "
+        "caught on purpose (cells that must fail). Largest relative error of a SymPy result against "
+        f"autograd: <strong>{_fmt(summary['max_rel_error_sympy_vs_autograd'])}</strong>.</p>"
+    )
+    per_chapter = "".join(
+        f"<tr><td><a href='{builder.get_relative_uri(here, name)}'>{html.escape(titles.get(name, name))}</a></td>"
+        f"<td>{c['checks']}</td><td>{c['caught']}</td><td>{_fmt(c['max_rel_error'])}</td></tr>"
+        for name, c in summary["chapters"].items()
+    )
+    chapter_table = (
+        "<table class='ledger-table sortable'><thead><tr><th>Chapter</th><th>Checks</th><th>Caught on purpose</th>"
+        f"<th>Largest rel. error vs autograd</th></tr></thead><tbody>{per_chapter}</tbody>"
+        f"<tfoot><tr><th>Total</th><th>{summary['checks']}</th><th>{summary['caught']}</th>"
+        f"<th>{_fmt(summary['max_rel_error_sympy_vs_autograd'])}</th></tr></tfoot></table>"
+    )
+    body = "".join(
+        "<tr>"
+        f"<td>{html.escape(titles.get(r['chapter'], r['chapter']))}</td><td>{html.escape(r['kind'])}</td>"
+        f"<td>{html.escape(r['quantity'])}</td><td>{html.escape(', '.join(r['wrt']))}</td><td>{r['points']}</td>"
+        f"<td data-sort='{r['max_abs_error'] if r['max_abs_error'] is not None else -1}'>{_fmt(r['max_abs_error'])}</td>"
+        f"<td data-sort='{r['max_rel_error'] if r['max_rel_error'] is not None else -1}'>{_fmt(r['max_rel_error'])}</td>"
+        f"<td>{'passed' if r['passed'] else 'caught (expected failure)'}</td></tr>"
+        for r in rows
+    )
+    all_table = (
+        "<table class='ledger-table sortable'><thead><tr><th>Chapter</th><th>Kind</th><th>Quantity</th>"
+        "<th>With respect to</th><th>Points</th><th>Max abs. error</th><th>Max rel. error</th><th>Result</th>"
+        f"</tr></thead><tbody>{body}</tbody></table>"
+    )
+    return head + chapter_table + "<p>Every check (click a column heading to sort):</p>" + all_table
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_node(LedgerPlaceholder, html=(lambda self, node: None, lambda self, node: None))
+    app.add_directive("verification-ledger", LedgerDirective)
+    app.connect("builder-inited", on_builder_inited)
+    app.connect("source-read", on_source_read)
+    app.connect("env-check-consistency", on_consistency)
+    app.connect("env-get-outdated", on_outdated)
+    app.connect("doctree-resolved", on_doctree_resolved)
+    return {"parallel_read_safe": False, "parallel_write_safe": True, "env_version": 1}

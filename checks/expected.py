@@ -1,0 +1,43 @@
+"""Showing a mistake being caught: a block that must fail, recorded in the ledger as caught on purpose."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from checks import ledger
+
+
+@dataclass
+class CaughtFailure:
+    """The failure an :func:`expect_failure` block caught (``error`` is set when the block ends)."""
+
+    error: BaseException | None = None
+
+    def __str__(self) -> str:
+        return str(self.error)
+
+
+@contextmanager
+def expect_failure(kind: type[BaseException] = AssertionError, *, match: str = "") -> Iterator[CaughtFailure]:
+    """Assert that the block raises ``kind`` (with ``match`` in its message), and swallow it.
+
+    >>> import sympy as sp, torch
+    >>> from checks import check_gradient
+    >>> x = sp.Symbol("x")
+    >>> with expect_failure(match="∂f/∂x") as caught:
+    ...     check_gradient(lambda t: t**2, [3 * x], [x])
+    >>> type(caught.error).__name__
+    'GradientMismatch'
+    """
+    caught = CaughtFailure()
+    with ledger.expecting_failures():
+        try:
+            yield caught
+        except kind as error:
+            if match not in str(error):
+                raise AssertionError(f"the block failed, but its message lacks {match!r}: {error}") from error
+            caught.error = error
+            return
+    raise AssertionError(f"expected the block to fail with {kind.__name__}, but it passed")
