@@ -1,0 +1,52 @@
+"""Sphinx extension: page furniture that the theme leaves wrong or empty.
+
+- Every footer says when the page was built and with which SymPy and PyTorch.
+- The theme's ``default_mode`` (an ``html_context`` variable) is set; left empty, the theme logs "Got invalid theme mode" on every page.
+- Inline scripts are not emitted twice: sphinx-thebe adds its configuration script once per read
+  phase, and a second copy throws "Identifier 'THEBE_JS_URL' has already been declared".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib.metadata import version
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
+PACKAGES = {"SymPy": "sympy", "PyTorch": "torch", "Jupyter Book": "jupyter-book"}
+
+
+def footer_html() -> str:
+    versions = ", ".join(f"{label} {version(dist)}" for label, dist in PACKAGES.items())
+    built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"<p class='build-info'>Last built {built} with {versions}. "
+        "Every result on these pages was checked during that build.</p>"
+    )
+
+
+def on_config_inited(app: Sphinx, config: Config) -> None:
+    options = dict(config.html_theme_options or {})
+    options["extra_footer"] = (options.get("extra_footer") or "") + footer_html()
+    config.html_theme_options = options
+    config.html_context = {**(config.html_context or {}), "default_mode": "auto"}
+
+
+def on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        # Same file and attributes is the same script, whatever priority each copy was added with
+        # (an inline script's filename is None or "" depending on who added it).
+        filename = getattr(script, "filename", script) or ""
+        key = (str(filename), tuple(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", on_config_inited)
+    app.connect("html-page-context", on_page_context, priority=900)  # after every extension added its scripts
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
