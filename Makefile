@@ -27,8 +27,9 @@ lint: $(READY)
 clean:
 	rm -rf _build
 
-$(READY): requirements.txt pyproject.toml
+$(READY): requirements.txt pyproject.toml package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error  # math.js, vendored into the site
 	touch $@

@@ -11,8 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from importlib.metadata import version
 
+from pathlib import Path
+
 from sphinx.application import Sphinx
 from sphinx.config import Config
+
+STATIC = Path(__file__).parent / "static"
 
 PACKAGES = {"SymPy": "sympy", "PyTorch": "torch", "Jupyter Book": "jupyter-book"}
 
@@ -27,6 +31,7 @@ def footer_html() -> str:
 
 
 def on_config_inited(app: Sphinx, config: Config) -> None:
+    config.html_static_path = [*config.html_static_path, str(STATIC)]  # the book's own scripts and styles
     options = dict(config.html_theme_options or {})
     options["extra_footer"] = (options.get("extra_footer") or "") + footer_html()
     config.html_theme_options = options

@@ -25,7 +25,6 @@ from sphinx.util.docutils import SphinxDirective
 from checks.ledger import CHAPTER_ENV, CODE_HASH_ENV, LEDGER_DIR_ENV, read_ledger
 
 logger = logging.getLogger(__name__)
-STATIC = Path(__file__).parent / "static"
 
 
 class LedgerPlaceholder(nodes.General, nodes.Element):
@@ -59,7 +58,6 @@ def ledger_dir(app: Sphinx) -> Path:
 def on_builder_inited(app: Sphinx) -> None:
     ledger_dir(app).mkdir(parents=True, exist_ok=True)
     os.environ[LEDGER_DIR_ENV] = str(ledger_dir(app))
-    app.config.html_static_path.append(str(STATIC))
     app.add_js_file("ledger.js")
     app.add_css_file("ledger.css")
 
