@@ -6,14 +6,18 @@ BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 BUILD_FLAGS := -W -n --keep-going
 
-.PHONY: book test bench serve clean lint
+.PHONY: book test bench serve clean lint chromium
 
 book: $(READY)
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 	@echo "Built: $(CURDIR)/_build/html/index.html"
 
-test: $(READY)
+test: $(READY) chromium
 	$(BIN)/python -m pytest
+
+# The browser tests use Debian's chromium. Installing it needs root; without it they are skipped (and say why).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium is missing and cannot be installed without root: the browser tests will be skipped"
 
 bench: $(READY)
 	$(BIN)/python bench/run.py
@@ -29,7 +33,6 @@ clean:
 
 $(READY): requirements.txt pyproject.toml package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error  # math.js, vendored into the site
 	touch $@

@@ -91,7 +91,6 @@ def _reader_facing(check: Callable[..., CheckReport]) -> Callable[..., CheckRepo
     return wrapper
 
 
-
 @_reader_facing
 def check_gradient(
     fn: Callable[..., torch.Tensor],
@@ -171,7 +170,8 @@ def check_jacobian(
 ) -> CheckReport:
     """Check a claimed Jacobian (numerator layout) of a vector-valued ``fn``.
 
-    ``fn`` returns a vector of m entries (shape ``(m,)`` or ``(m, 1)``); ``claimed`` is an m × N Matrix whose column j is
+    ``fn`` returns a vector of m entries (shape ``(m,)`` or ``(m, 1)``); ``claimed`` is an m × N Matrix
+    whose column j is
     the derivative with respect to the j-th scalar of ``wrt`` (Matrices flattened row by row).
     """
     spec = _Spec.build(wrt, name)
@@ -325,7 +325,9 @@ class _Spec:
             elif isinstance(entry, sp.MatrixBase):
                 bad = [e for e in entry if not isinstance(e, sp.Symbol)]
                 if bad or entry.shape[0] * entry.shape[1] == 0:
-                    raise ValueError(f"wrt[{k}] must be a Matrix of Symbols; it contains {bad[0] if bad else 'no entries'}")
+                    raise ValueError(
+                        f"wrt[{k}] must be a Matrix of Symbols; it contains {bad[0] if bad else 'no entries'}"
+                    )
                 stem = _matrix_stem(entry, k)
                 shapes.append(tuple(entry.shape))
                 entry_names.append(stem)
@@ -417,9 +419,7 @@ class _Spec:
             return float(self.call_scalar(fn, self.tensors(values)))
 
     def flatten_grads(self, grads: Sequence[torch.Tensor | None], tensors: list[torch.Tensor]) -> np.ndarray:
-        parts = [
-            (torch.zeros_like(t) if g is None else g).detach().reshape(-1).numpy() for g, t in zip(grads, tensors)
-        ]
+        parts = [(torch.zeros_like(t) if g is None else g).detach().reshape(-1).numpy() for g, t in zip(grads, tensors)]
         return np.concatenate(parts)
 
     def point_values(self, point: Mapping[Wrt, object]) -> np.ndarray:
@@ -567,7 +567,9 @@ def _compare(
     if trials < 0 or (trials == 0 and not at):
         raise ValueError("a check needs at least one point: trials >= 1 or an explicit point in at=")
     claimed = _lambdify_rows(spec.symbols, claim_rows)
-    kink_fns = [sp.lambdify(spec.symbols, k, modules="math") for k in kink_expressions([e for r in claim_rows for e in r])]
+    kink_fns = [
+        sp.lambdify(spec.symbols, k, modules="math") for k in kink_expressions([e for r in claim_rows for e in r])
+    ]
     points = [spec.point_values(p) for p in at]
     drawn = sample_points(spec.symbols, trials, seed=seed, avoid=avoid, domain=domain)
     points += [np.array([p[s] for s in spec.symbols]) for p in drawn]
@@ -593,7 +595,19 @@ def _compare(
         if bad_claim.any() or bad_fd.any():
             where = "random point" if index >= len(at) else "explicit point"
             message = _mismatch_message(
-                kind, spec, labels, values, sym, auto, fd, coords, bad_claim, bad_fd, rtol, atol, fd_rtol,
+                kind,
+                spec,
+                labels,
+                values,
+                sym,
+                auto,
+                fd,
+                coords,
+                bad_claim,
+                bad_fd,
+                rtol,
+                atol,
+                fd_rtol,
                 f"{where} {index - len(at) if index >= len(at) else index} (seed {seed})",
             )
             ledger.record_check(kind, spec.name, spec.entry_names, len(points), None, None, passed=False)
@@ -654,7 +668,11 @@ def _mismatch_message(
             "autograd and finite differences disagree: fn is not differentiable here or its backward pass is wrong."
         )
     others = [labels(*rc) for rc in cells if rc != (r, c)]
-    more = f"\n  {len(others)} more entries disagree: {', '.join(others[:6])}{' …' if len(others) > 6 else ''}" if others else ""
+    more = (
+        f"\n  {len(others)} more entries disagree: {', '.join(others[:6])}{' …' if len(others) > 6 else ''}"
+        if others
+        else ""
+    )
     return (
         f"{kind} mismatch for {labels(r, c)} at {where}:\n"
         f"  point: {spec.describe_point(values)}\n"

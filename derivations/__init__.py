@@ -5,4 +5,13 @@ from derivations.indexed import instantiate
 from derivations.steps import Derivation, StepError, verify_equal
 from derivations.symbols import matrix_symbols, vector_symbols
 
-__all__ = ["AnswerBox", "Derivation", "Equation", "instantiate", "StepError", "matrix_symbols", "vector_symbols", "verify_equal"]
+__all__ = [
+    "AnswerBox",
+    "Derivation",
+    "Equation",
+    "StepError",
+    "instantiate",
+    "matrix_symbols",
+    "vector_symbols",
+    "verify_equal",
+]

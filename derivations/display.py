@@ -77,7 +77,7 @@ class AnswerBox:
             '<label>Your answer: <input type="text" class="answer-input" autocomplete="off" spellcheck="false" '
             'placeholder="e.g. 2*x*exp(x^2)"></label> <button type="button" class="answer-check">Check</button>'
             f'<div class="answer-help">Use {names}, numbers, + − * / ^, parentheses and '
-            f'{", ".join(self.FUNCTIONS)}.</div>'
+            f"{', '.join(self.FUNCTIONS)}.</div>"
             '<div class="answer-feedback" role="status" aria-live="polite"></div></div>'
         )
 

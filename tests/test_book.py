@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, toc_chapters
+from tests.conftest import BUILD_FLAGS, JUPYTER_BOOK
 
-JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 GENERATED_PAGES = {ROOT / "book" / "ledger.md", ROOT / "book" / "references.md"}
-BUILD_FLAGS = ["-W", "-n", "--keep-going"]
 FRONT_MATTER = textwrap.dedent(
     """\
     ---
@@ -84,7 +83,10 @@ def test_every_chapter_in_the_toc_is_run_by_nbval():
     assert collected.returncode == 0, collected.stdout + collected.stderr
     ran = {(ROOT / m).resolve() for m in re.findall(r"^(book/\S+\.md)::Cell \d+$", collected.stdout, re.M)}
     expected = set(toc_chapters()) - GENERATED_PAGES
-    assert ran == expected, f"in _toc.yml but not run: {sorted(map(str, expected - ran))}; run but not in _toc.yml: {sorted(map(str, ran - expected))}"
+    assert ran == expected, (
+        f"in _toc.yml but not run: {sorted(map(str, expected - ran))}; "
+        f"run but not in _toc.yml: {sorted(map(str, ran - expected))}"
+    )
 
 
 def test_only_generated_pages_have_no_code():
@@ -103,7 +105,9 @@ def test_default_test_run_includes_the_book():
 
 def test_no_chapter_file_is_left_out_of_the_toc():
     stray = set((ROOT / "book").glob("*.md")) - set(toc_chapters())
-    assert not stray, f"chapters not listed in _toc.yml (they would be neither built nor tested): {sorted(map(str, stray))}"
+    assert not stray, (
+        f"chapters not listed in _toc.yml (they would be neither built nor tested): {sorted(map(str, stray))}"
+    )
 
 
 def test_a_failing_assert_fails_nbval_and_the_build_naming_the_chapter(tmp_path):
@@ -128,10 +132,9 @@ def test_a_broken_equation_reference_fails_the_build(tmp_path):
     assert "dangling.md" in log and "eq-dangling-nowhere" in log, log[-3000:]
 
 
-def test_the_book_builds_with_zero_warnings():
-    built = build(ROOT)
-    log = built.stdout + built.stderr
-    assert built.returncode == 0, log[-5000:]
+def test_the_book_builds_with_zero_warnings(book_build):
+    log = book_build.stdout + book_build.stderr
+    assert book_build.returncode == 0, log[-5000:]
     # Sphinx warnings read "path: WARNING: ..."; ipykernel's "[IPKernelApp] WARNING | ... TCP" is not one.
     assert not re.search(r"WARNING:", log), [line for line in log.splitlines() if "WARNING:" in line]
     assert (ROOT / "_build" / "html" / "index.html").exists()

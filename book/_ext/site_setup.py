@@ -1,7 +1,8 @@
 """Sphinx extension: page furniture that the theme leaves wrong or empty.
 
 - Every footer says when the page was built and with which SymPy and PyTorch.
-- The theme's ``default_mode`` (an ``html_context`` variable) is set; left empty, the theme logs "Got invalid theme mode" on every page.
+- The theme's ``default_mode`` (an ``html_context`` variable) is set; left empty, the theme logs
+  "Got invalid theme mode" on every page.
 - Inline scripts are not emitted twice: sphinx-thebe adds its configuration script once per read
   phase, and a second copy throws "Identifier 'THEBE_JS_URL' has already been declared".
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from importlib.metadata import version
-
 from pathlib import Path
 
 from sphinx.application import Sphinx

@@ -4,7 +4,8 @@ Before MyST-NB executes a chapter, ``source-read`` tells the kernel (through env
 inherits) which chapter it runs and a hash of the chapter's code; :mod:`checks.ledger` then records
 each check. After all chapters have been read, the build warns — and so, with ``-W``, fails — when a
 chapter with code recorded no check, when its records come from different code (a stale cache), or
-when more checks failed than the chapter has ``raises-exception`` cells (each may fail on purpose once; failures inside ``checks.expect_failure`` are on purpose too).
+when more checks failed than the chapter has ``raises-exception`` cells (each may fail on purpose once;
+failures inside ``checks.expect_failure`` are on purpose too).
 The ``{verification-ledger}`` directive renders the table.
 """
 
@@ -83,7 +84,9 @@ def on_consistency(app: Sphinx, env) -> None:
     for docname, cells in chapters(app).items():
         records = read_ledger(ledger_dir(app), docname)
         if not records:
-            logger.warning(f"{docname}: no checks were recorded (every chapter must check what it derives)", location=docname)
+            logger.warning(
+                f"{docname}: no checks were recorded (every chapter must check what it derives)", location=docname
+            )
             continue
         if any(r["code_hash"] != code_hash(cells) for r in records):
             logger.warning(
@@ -139,6 +142,10 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.1e}"
 
 
+def _number_cell(value: float | None) -> str:
+    return f"<td data-sort='{-1 if value is None else value}'>{_fmt(value)}</td>"
+
+
 def ledger_html(rows: list[dict], titles: dict[str, str], builder, here: str) -> str:
     summary = ledger_summary(rows)
     head = (
@@ -162,8 +169,7 @@ def ledger_html(rows: list[dict], titles: dict[str, str], builder, here: str) ->
         "<tr>"
         f"<td>{html.escape(titles.get(r['chapter'], r['chapter']))}</td><td>{html.escape(r['kind'])}</td>"
         f"<td>{html.escape(r['quantity'])}</td><td>{html.escape(', '.join(r['wrt']))}</td><td>{r['points']}</td>"
-        f"<td data-sort='{r['max_abs_error'] if r['max_abs_error'] is not None else -1}'>{_fmt(r['max_abs_error'])}</td>"
-        f"<td data-sort='{r['max_rel_error'] if r['max_rel_error'] is not None else -1}'>{_fmt(r['max_rel_error'])}</td>"
+        f"{_number_cell(r['max_abs_error'])}{_number_cell(r['max_rel_error'])}"
         f"<td>{'passed' if r['passed'] else 'caught (expected failure)'}</td></tr>"
         for r in rows
     )

@@ -1,0 +1,1 @@
+"""Tests of the checks, the derivations, the build and the built site."""
