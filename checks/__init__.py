@@ -7,14 +7,18 @@
 ✓ gradient of f w.r.t. x: 5 points × 1 entries agree...
 """
 
+from checks.answers import AnswerSyntaxError, AnswerVerdict, check_answer
 from checks.expected import expect_failure
 from checks.gradients import CheckReport, GradientMismatch, check_gradient, check_hessian, check_jacobian
 from checks.values import assert_close
 
 __all__ = [
+    "AnswerSyntaxError",
+    "AnswerVerdict",
     "CheckReport",
     "GradientMismatch",
     "assert_close",
+    "check_answer",
     "check_gradient",
     "check_hessian",
     "check_jacobian",

@@ -1,0 +1,465 @@
+"""Tests for checks.answers: a reader's typed answer is parsed by a whitelist grammar, never executed."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import random
+import re
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sympy as sp
+import sympy.parsing.sympy_parser
+
+from checks import answers
+from checks.answers import AnswerSyntaxError, AnswerVerdict, check_answer, parse_answer
+from derivations.symbols import matrix_symbols
+
+x, y, a, b = sp.symbols("x y a b", real=True)
+w_1, x_1, x_2 = sp.symbols("w_1 x_1 x_2", real=True)
+p = sp.Symbol("p", positive=True)
+SIGMA = 1 / (1 + sp.exp(-x))
+SIGMA_PRIME = sp.exp(-x) / (1 + sp.exp(-x)) ** 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Right answers, in many equivalent forms
+# ---------------------------------------------------------------------------------------------
+
+RIGHT = [
+    # Python syntax
+    ("2*x*exp(x**2)", 2 * x * sp.exp(x**2)),
+    ("x*2*exp(x^2)", 2 * x * sp.exp(x**2)),
+    # implicit multiplication
+    ("2x exp(x^2)", 2 * x * sp.exp(x**2)),
+    ("2 x exp(x^2)", 2 * x * sp.exp(x**2)),
+    ("x y + 2(x+1)", x * y + 2 * x + 2),
+    ("xy", x * y),
+    ("(a+b)(a-b)", a**2 - b**2),
+    # LaTeX
+    (r"2x e^{x^2}", 2 * x * sp.exp(x**2)),
+    (r"\frac{2x}{e^{-x^2}}", 2 * x * sp.exp(x**2)),
+    (r"2 \cdot x \times \exp\left(x^{2}\right)", 2 * x * sp.exp(x**2)),
+    (r"\frac12 x^2", x**2 / 2),
+    (r"\dfrac{1}{2}x^2", x**2 / 2),
+    (r"\sqrt{p}", sp.sqrt(p)),
+    (r"\sqrt[3]{p}", p ** sp.Rational(1, 3)),
+    (r"\ln p + \log{p}", 2 * sp.log(p)),
+    # numbers
+    ("0.5x^2", x**2 / 2),
+    ("5e-1 x^2", x**2 / 2),
+    ("2.5E+1 x", 25 * x),
+    # the logistic function and its derivative
+    (r"\sigma(x)", SIGMA),
+    ("sigma(x)(1 - sigma(x))", SIGMA_PRIME),
+    (r"\sigma(x)\left(1-\sigma\left(x\right)\right)", SIGMA_PRIME),
+    ("σ(x)(1 − σ(x))", SIGMA_PRIME),
+    (r"\frac{e^{-x}}{(1+e^{-x})^2}", SIGMA * (1 - SIGMA)),
+    ("exp(-x)/(1+exp(-x))^2", sp.Function("sigma")(x) * (1 - sp.Function("sigma")(x))),
+    ("1 - tanh(x)^2", 1 / sp.cosh(x) ** 2),
+    # subscripts
+    ("w_1 x_2", w_1 * x_2),
+    ("w_{1} x_{2}", w_1 * x_2),
+    ("w1 x2", w_1 * x_2),
+    # max, abs, min
+    ("max(x, 0)", sp.Max(x, 0)),
+    ("max(0, x) + abs(y)", sp.Max(x, 0) + sp.Abs(y)),
+    ("min(x, y)", sp.Min(x, y)),
+    # right-associative powers, unary minus below ^
+    ("2^-x^2", 2 ** (-(x**2))),
+    ("-x^2 + 1", 1 - x**2),
+    # matrices: a column [a, b] and rows [[a, b]] as in sympy.Matrix, and LaTeX bmatrix
+    ("[2x_1, 2x_2]", sp.Matrix([2 * x_1, 2 * x_2])),
+    (r"\begin{bmatrix} 2x_1 \\ 2x_2 \end{bmatrix}", sp.Matrix([2 * x_1, 2 * x_2])),
+    ("[[x, 1], [2, y]]", sp.Matrix([[x, 1], [2, y]])),
+    (r"\begin{pmatrix} x & 1 \\ 2 & y \end{pmatrix}", sp.Matrix([[x, 1], [2, y]])),
+]
+
+
+@pytest.mark.parametrize(("answer", "expected"), RIGHT, ids=[r[0] for r in RIGHT])
+def test_right_answers_are_accepted(answer, expected):
+    verdict = check_answer(answer, expected)
+    assert isinstance(verdict, AnswerVerdict)
+    assert verdict.correct, verdict.feedback
+    assert verdict.feedback.startswith("Correct")
+    assert "symbolically" in verdict.feedback or "at 8 random points" in verdict.feedback
+
+
+def test_correct_feedback_says_how_it_was_verified(monkeypatch):
+    verdict = check_answer("x^2 + 2x", x * (x + 2))
+    assert (verdict.correct, verdict.method) == (True, "symbolic")
+    assert verdict.feedback == "Correct (verified symbolically)."
+    monkeypatch.setattr(answers, "SYMBOLIC_MAX_OPS", -1)  # force the numeric path
+    verdict = check_answer("x^2 + 2x", x * (x + 2))
+    assert (verdict.correct, verdict.method) == (True, "numeric")
+    assert "at 8 random points" in verdict.feedback and "1e-09" in verdict.feedback
+
+
+def test_extra_symbols_may_be_used():
+    assert check_answer(r"\sin^2 x + \cos^2 x", sp.Integer(1), symbols=[x]).correct
+    with pytest.raises(AnswerSyntaxError, match="unknown name 'x'"):
+        check_answer("x - x + 1", sp.Integer(1))
+
+
+def test_positive_symbols_are_sampled_positive():
+    # sqrt(p)^2 == p and log(p^2) == 2 log(p) only for p > 0
+    assert check_answer("2 log(p)", sp.log(p**2)).correct
+    assert check_answer("p", sp.sqrt(p) ** 2).correct
+
+
+def test_a_symbol_named_e_wins_over_eulers_number():
+    e = sp.Symbol("e", real=True)
+    assert check_answer("2e", 2 * e).correct
+    assert parse_answer("e^x", [x]) == sp.exp(x)
+
+
+def test_works_off_the_main_thread_without_a_timer():
+    results = []
+    worker = threading.Thread(target=lambda: results.append(check_answer("sigma(x)(1-sigma(x))", SIGMA_PRIME)))
+    worker.start()
+    worker.join(10)
+    assert results and results[0].correct
+
+
+def test_leaves_no_timer_or_handler_behind():
+    before = signal.getsignal(signal.SIGALRM)
+    check_answer("sigma(x)(1-sigma(x))", SIGMA_PRIME)
+    check_answer("2x", x)
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Wrong answers: where they differ, and the slip
+# ---------------------------------------------------------------------------------------------
+
+
+def _wrong(answer, expected):
+    verdict = check_answer(answer, expected)
+    assert not verdict.correct and verdict.method is None, verdict.feedback
+    return verdict.feedback
+
+
+def test_wrong_answer_names_a_point_and_both_values():
+    feedback = _wrong("3x^2", 2 * x**2 + x)
+    assert re.match(
+        r"Not quite: at x = -?\d\.\d+, your answer gives -?\d\.\d+ but the expected value is -?\d", feedback
+    )
+    x0 = float(re.search(r"at x = (\S+),", feedback).group(1))
+    got = float(re.search(r"your answer gives (\S+) but", feedback).group(1))
+    want = float(re.search(r"expected value is (\S+)\.$", feedback).group(1))
+    assert got == pytest.approx(3 * x0**2, rel=1e-3) and want == pytest.approx(2 * x0**2 + x0, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "slip"),
+    [
+        ("-2x exp(x^2)", 2 * x * sp.exp(x**2), "The sign is flipped"),
+        ("-sigma(x)(1 - sigma(x))", SIGMA_PRIME, "The sign is flipped"),
+        ("4x exp(x^2)", 2 * x * sp.exp(x**2), "a factor of 2 too many"),
+        ("x exp(x^2)", 2 * x * sp.exp(x**2), "a factor of 2 is missing"),
+        ("3 x y", x * y, "constant multiple (3)"),
+        ("x^2 + 1", x**2, "differs from the expected one by a constant (1)"),
+        ("x^2", x**2 + sp.sin(x), "the term sin(x) is missing"),
+        ("x^2 - y", x**2 + y, "the term y has the wrong sign"),
+        ("[[x, y], [0, 1]]", sp.Matrix([[x, 0], [y, 1]]), "transpose"),
+        ("[[x, y]]", sp.Matrix([x, y]), "transpose"),
+    ],
+)
+def test_common_slips_are_named(answer, expected, slip):
+    feedback = _wrong(answer, expected)
+    assert slip in feedback
+    assert "Not quite" in feedback
+
+
+def test_transposed_jacobian_names_the_entry():
+    feedback = _wrong("[[x, y], [0, 1]]", sp.Matrix([[x, 0], [y, 1]]))
+    assert feedback.startswith("Not quite: in entry (1, 2) at x = ")
+
+
+def test_shape_mismatch():
+    assert "expected answer is a scalar, but yours is a 1×1 matrix" in _wrong("[x]", x)
+    assert "a 2×1 matrix, but yours is a scalar" in _wrong("x", sp.Matrix([x, y]))
+
+
+def test_answer_undefined_where_expected_is_defined():
+    feedback = _wrong("log(x)", sp.log(sp.Abs(x)))
+    assert "your answer is undefined" in feedback and "where the expected value is" in feedback
+
+
+def test_answer_undefined_everywhere():
+    feedback = _wrong("log(x - 5) + x", x)
+    assert feedback.startswith("Not quite: your answer is undefined (or too large to evaluate) at x = ")
+    assert "(it agrees where both are defined)" not in feedback
+
+
+@pytest.mark.parametrize("text", ["log(-1)", "sqrt(-2)", "(-8)^(1/3)", "e^{e^{e^{e^e}}}", "sin(10^40)", "exp(1000)"])
+def test_constants_must_be_real_and_of_reasonable_size(text):
+    # checked before SymPy builds on them: SymPy would evaluate e^{e^{e^{e^e}}} to billions of digits
+    start = time.perf_counter()
+    with pytest.raises(AnswerSyntaxError, match="not a real number of reasonable size"):
+        check_answer(text, x)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_too_few_points_evaluate():
+    feedback = _wrong("log(x - 5)", sp.log(x - 5))  # x is drawn from (-2, 2): never defined
+    assert feedback.startswith("Cannot decide: only 0 of 32 random points")
+
+
+# ---------------------------------------------------------------------------------------------
+# The grammar
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("-x^2", -(x**2)),
+        ("2^3^2", sp.Integer(512)),
+        ("2**3**2", sp.Integer(512)),
+        ("1/2x", x / 2),
+        ("x/2y", x * y / 2),
+        ("2(x+1)", 2 * x + 2),
+        (r"\left[x + 1\right]^2", (x + 1) ** 2),
+        ("{x+1}^2", (x + 1) ** 2),
+        ("max(x)", x),
+        ("0.1", sp.Rational(1, 10)),
+        (".5", sp.Rational(1, 2)),
+        ("1e-3", sp.Rational(1, 1000)),
+        ("pi + e", sp.pi + sp.E),
+        (r"\pi", sp.pi),
+        (r"x\,y", x * y),
+        (r"\sin x \cos x", sp.sin(x) * sp.cos(x)),
+        (r"\sin x^2", sp.sin(x**2)),
+        (r"\log x + 1", sp.log(x) + 1),
+        (r"\begin{bmatrix} x & 1 \\ 2 & y \\ \end{bmatrix}", sp.Matrix([[x, 1], [2, y]])),
+    ],
+)
+def test_grammar(text, value):
+    assert parse_answer(text, [x, y]) == value
+
+
+def test_names_match_symbol_names():
+    W = matrix_symbols("W", 2, 2)
+    assert parse_answer("W_{1,2} + W_{2,1}", list(W)) == W[0, 1] + W[1, 0]
+    alpha = sp.Symbol("alpha")
+    assert parse_answer(r"\alpha + α + alpha", [alpha]) == 3 * alpha
+    assert parse_answer("w_1x_1", [w_1, x_1]) == w_1 * x_1
+
+
+def test_error_points_at_the_offending_character():
+    with pytest.raises(AnswerSyntaxError) as info:
+        check_answer("2x @ y", x * y)
+    assert str(info.value) == "unexpected '@' at position 4:\n  2x @ y\n     ^"
+    assert info.value.position == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("z", "unknown name 'z' at position 1"),
+        ("sigmoid(x)", "unknown name 'sigmoid'"),
+        ("(x + 1", "'(' is never closed"),
+        ("x + 1)", "unexpected ')'"),
+        ("{x + 1)", "expected '}' to close the '{'"),
+        ("x +", "the answer ends too early"),
+        ("sin()", "unexpected ')'"),
+        ("x 2", "missing operator"),
+        ("log_2(x)", "the function log takes no subscript"),
+        ("abs(x, y)", "the function abs takes one argument, not 2"),
+        ("exp", "the function exp needs an argument"),
+        ("x^(1/0)", "division by zero"),
+        ("[[x], y]", "mix of rows and entries"),
+        ("[[x, y], [1]]", "different lengths"),
+        ("2 [x]", "a matrix must be the whole answer"),
+        (r"\alpha", "unknown name"),
+        ("x" * 60, "name too long"),
+        (r"\sin 2x", r"put the argument of \sin in parentheses"),
+        ("[[[x]]]", "matrices nest only two levels deep"),
+        (r"\begin{bmatrix} x & 1", r"\begin{bmatrix} is never ended"),
+        (r"\begin{bmatrix} x \end{pmatrix}", r"is ended by \end{pmatrix}"),
+        (r"\mathrm{e}^x", r"unknown LaTeX command '\mathrm'"),
+    ],
+)
+def test_syntax_errors(text, message):
+    with pytest.raises(AnswerSyntaxError) as info:
+        check_answer(text, x * y)
+    assert message in str(info.value)
+
+
+def test_unknown_name_lists_what_may_be_used():
+    with pytest.raises(AnswerSyntaxError) as info:
+        check_answer("z", x + y)
+    assert "The answer may use x and y and the functions exp, log, sqrt" in str(info.value)
+    assert "sigma, max, min, abs" in str(info.value)
+
+
+def test_syntax_error_is_a_value_error():
+    assert issubclass(AnswerSyntaxError, ValueError)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile input: quick, and never executed
+# ---------------------------------------------------------------------------------------------
+
+HOSTILE = [
+    "__import__('os').system('echo hi')",
+    "().__class__.__bases__",
+    "lambda: 1",
+    "x.__class__",
+    "open('f')",
+    "exp.__globals__",
+    "1;2",
+    "x if x else y",
+    "[x]",
+    "{'a': 1}",
+    "2**2**2**2**2**2",
+    "9**9**9",
+    "x**100000",
+    "(" * 5000 + "x" + ")" * 5000,
+    "(" * 150 + "x" + ")" * 150,
+    "-" * 999 + "x",
+    "1" * 10000,
+    "1" * 1999,
+    "1e999999",
+    "(10^999)^999",
+    "(3^999 + 1)^(1/2)",
+    "\\input{/etc/passwd}",
+    "\\def\\x{}",
+    "x_{\\exec}",
+    "x\x00",
+    "eval('1')",
+    "",
+    "   ",
+    "\n\t",
+    "+".join("max(" + ",".join(f"{i}x+{j}" for j in range(12)) + ")" for i in range(1, 12)),
+    "*".join(f"max(x,{i})" for i in range(100)),
+]
+WELL_FORMED_BUT_WRONG = {"[x]", HOSTILE[-2], HOSTILE[-1]}
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=[repr(h[:30]) for h in HOSTILE])
+def test_hostile_input_is_rejected_quickly(text):
+    start = time.perf_counter()
+    if text in WELL_FORMED_BUT_WRONG:
+        try:
+            assert not check_answer(text, x * y).correct
+        except AnswerSyntaxError as error:  # allowed: "too complex to check within the time limit"
+            assert "time limit" in str(error)
+    else:
+        with pytest.raises(AnswerSyntaxError):
+            check_answer(text, x * y)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_non_string_answers_are_refused():
+    with pytest.raises(TypeError):
+        check_answer(sp.Symbol("x"), x)  # type: ignore[arg-type]
+
+
+@contextmanager
+def forbidden():
+    """Make eval, exec, compile, sympify, parse_expr and lambdify raise (and record) if anything calls them."""
+    calls = []
+
+    def trap(name):
+        def refuse(*args, **kwargs):
+            calls.append(name)
+            raise AssertionError(f"{name} was called during check_answer")
+
+        return refuse
+
+    with pytest.MonkeyPatch.context() as patch:
+        for module, name in [
+            (builtins, "eval"),
+            (builtins, "exec"),
+            (builtins, "compile"),
+            (sp, "sympify"),
+            (sp, "parse_expr"),
+            (sp, "lambdify"),
+            (sympy.parsing.sympy_parser, "parse_expr"),
+            (sys.modules["sympy.utilities.lambdify"], "lambdify"),
+        ]:
+            patch.setattr(module, name, trap(name))
+        yield calls
+
+
+TRAPPED = [
+    ("sigma(x)(1 - sigma(x))", SIGMA_PRIME),
+    ("-2x e^{x^2}", 2 * x * sp.exp(x**2)),
+    ("max(x, 0) + abs(y)", sp.Max(x, 0) + sp.Abs(y)),
+    ("[[x, y], [0, 1]]", sp.Matrix([[x, 0], [y, 1]])),
+    ("x^2", x**2 + sp.sin(x)),
+]
+
+
+def test_eval_exec_sympify_parse_expr_are_never_called():
+    for answer, expected in TRAPPED:  # warm up: lazy imports inside SymPy may compile/exec modules
+        check_answer(answer, expected)
+    verdicts, errors = [], []
+    with forbidden() as calls:
+        for answer, expected in TRAPPED:
+            verdicts.append(check_answer(answer, expected))
+        for text in HOSTILE[:13]:
+            try:
+                check_answer(text, x * y)
+            except AnswerSyntaxError as error:
+                errors.append(error)
+    assert calls == []
+    assert [v.correct for v in verdicts] == [True, False, True, False, False]
+    assert len(errors) == 12  # all but "[x]", which is well formed (a 1×1 matrix)
+
+
+def test_source_calls_no_evaluator():
+    tree = ast.parse(Path(answers.__file__).read_text(encoding="utf-8"))
+    calls = [node.func for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    names = {f.id for f in calls if isinstance(f, ast.Name)}
+    attributes = {
+        (f.value.id if isinstance(f.value, ast.Name) else "", f.attr) for f in calls if isinstance(f, ast.Attribute)
+    }
+    assert not names & {"eval", "exec", "compile", "sympify", "parse_expr", "lambdify", "__import__", "getattr"}
+    assert not {attr for _, attr in attributes} & {"sympify", "parse_expr", "lambdify", "eval", "exec"}
+    assert {owner for owner, attr in attributes if attr == "compile"} <= {"re"}  # only regular expressions
+
+
+def _random_answer(rng: random.Random, depth: int) -> str:
+    if depth <= 0 or rng.random() < 0.3:
+        return rng.choice(["x", "y", "2", "0", "0.5", "e", "pi", "1000", "-1"])
+    a, b = _random_answer(rng, depth - 1), _random_answer(rng, depth - 1)
+    function = rng.choice(["exp", "log", "sqrt", "sin", "tanh", "sigma", "abs", r"\sigma", r"\exp"])
+    return rng.choice(
+        [
+            f"({a}+{b})",
+            f"({a}-{b})",
+            f"{a}*{b}",
+            f"({a})/({b})",
+            f"({a})^({b})",
+            f"{function}({a})",
+            f"max({a},{b})",
+            rf"\frac{{{a}}}{{{b}}}",
+            f"-({a})",
+            f"({a})({b})",
+            f"e^{{{a}}}",
+            f"({a})^{rng.randint(-20, 20)}",
+        ]
+    )
+
+
+def test_random_well_formed_answers_get_a_verdict_or_a_syntax_error_quickly():
+    rng = random.Random(0)
+    expected = [x * sp.exp(y) + sp.Max(x, 0), sp.sin(x) * y, SIGMA, x**2]
+    for _ in range(40):
+        text = _random_answer(rng, rng.randint(1, 5))
+        start = time.perf_counter()
+        try:
+            check_answer(text, rng.choice(expected), symbols=[x, y])
+        except AnswerSyntaxError:
+            pass
+        assert time.perf_counter() - start < 1.0, text
