@@ -309,13 +309,23 @@ def _placeholder(leaf: sp.Basic) -> sp.Symbol:
 _SIGN_KEYS = {"positive", "negative", "nonnegative", "nonpositive", "real"}
 
 
+# How each TeX special character is written inside \text{} so that MathJax (with textmacros) shows it
+# as itself; MathJax has no \textbackslash, so a backslash becomes the look-alike U+29F5.
+_TEXT_ESCAPES = str.maketrans(
+    {
+        "\\": "\u29f5",
+        "{": r"\{",
+        "}": r"\}",
+        "&": r"\&",
+        "%": r"\%",
+        "_": r"\_",
+        "#": r"\#",
+        "$": r"\$",
+        "^": r"\^{}",
+        "~": r"\~{}",
+    }
+)
+
+
 def _escape_text(text: str) -> str:
-    return (
-        text.replace("\\", r"\backslash ")
-        .replace("{", r"\{")
-        .replace("}", r"\}")
-        .replace("&", r"\&")
-        .replace("%", r"\%")
-        .replace("_", r"\_")
-        .replace("#", r"\#")
-    )
+    return text.translate(_TEXT_ESCAPES)
