@@ -1,0 +1,66 @@
+"""counterexample() reads back what a failed check or derivation step found."""
+
+import pytest
+import sympy as sp
+import torch
+
+from checks import GradientMismatch, check_gradient, check_jacobian
+from checks.failures import Counterexample, counterexample
+from derivations import Derivation, StepError, vector_symbols
+
+
+def test_gradient_mismatch_at_an_explicit_point() -> None:
+    w, x = sp.symbols("w x", real=True)
+    with pytest.raises(GradientMismatch) as caught:
+        check_gradient(lambda a, b: torch.sigmoid(a * b), [-x / 4, x / 4], [w, x], at=[{w: 0, x: 2}], name="σ")
+    found = counterexample(caught.value)
+    # the entry with the largest error is reported: ∂σ/∂w = x σ'(0) = 1/2, claimed −1/2
+    assert found == Counterexample(quantity="∂σ/∂w", point="w=0, x=2", claimed=-0.5, correct=0.5)
+
+
+def test_jacobian_mismatch_names_the_matrix_entry() -> None:
+    xs = vector_symbols("x", 2)
+    with pytest.raises(GradientMismatch) as caught:
+        check_jacobian(lambda t: 2 * t, 3 * sp.eye(2), [xs], trials=1)
+    found = counterexample(caught.value)
+    assert found.quantity.startswith("∂f[0]/∂x[0, 0]")
+    assert (found.claimed, found.correct) == (3.0, 2.0)
+    assert found.point.startswith("x=[[")
+
+
+def test_failed_derivation_step() -> None:
+    x = sp.Symbol("x", positive=True)
+    derivation = Derivation(sp.Derivative(sp.log(x), x), name="d log x/dx")
+    with pytest.raises(StepError) as caught:
+        derivation.step(-1 / x, "a sign error")
+    found = counterexample(caught.value)
+    assert found.quantity == "d log x/dx"
+    assert found.point.startswith("x=")
+    value = float(found.point.removeprefix("x="))
+    assert found.correct == pytest.approx(1 / value, rel=1e-5)
+    assert found.claimed == pytest.approx(-1 / value, rel=1e-5)
+
+
+def test_derivation_name_with_a_quote_and_a_matrix_entry() -> None:
+    x = sp.Symbol("x", real=True)
+    derivation = Derivation(sp.Matrix([x, 2 * x]), name="f'")
+    with pytest.raises(StepError) as caught:
+        derivation.step(sp.Matrix([x, 3 * x]), "wrong second entry")
+    found = counterexample(caught.value)
+    assert found.quantity == "f'"
+    assert "entry" not in found.point
+    assert found.claimed == pytest.approx(1.5 * found.correct, rel=1e-12)
+
+
+def test_an_error_without_a_counterexample_is_refused() -> None:
+    with pytest.raises(ValueError, match="no counterexample"):
+        counterexample(AssertionError("something else went wrong"))
+
+
+def test_reads_what_expect_failure_caught() -> None:
+    from checks.expected import expect_failure
+
+    x = sp.Symbol("x", real=True)
+    with expect_failure(GradientMismatch, match="∂f/∂x") as caught:
+        check_gradient(lambda t: t**2, [3 * x], [x], at=[{x: 1}])
+    assert counterexample(caught) == Counterexample(quantity="∂f/∂x", point="x=1", claimed=3.0, correct=2.0)
