@@ -16,29 +16,10 @@ the point, the wrong value and the right one), not only that something failed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-
-def _number(name: str) -> str:
-    """A named group matching a float as the messages print it (``%.17g`` or mpmath's ``nstr``)."""
-    return rf"(?P<{name}>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)"
-
-
-# The formats written by checks.gradients._mismatch_message and derivations.steps (Derivation.step).
-_MISMATCH = re.compile(
-    r"mismatch for (?P<quantity>[^\n]+?) at (?:explicit|random) point [^\n]*\n"
-    r"\s*point: (?P<point>.*?)\n"  # a Matrix's point spans several lines
-    rf"\s*SymPy \(claimed\):\s*{_number('claimed')}\n"
-    rf"\s*torch\.autograd:\s*{_number('correct')}",
-    re.DOTALL,
-)
-_STEP = re.compile(
-    r"of derivation (?P<q>['\"])(?P<quantity>.*?)(?P=q) \(.*\) does not follow from step \d+: "
-    r"at (?P<point>.*?)(?: entry \([^)]*\))? "
-    rf"the previous expression is {_number('correct')} but this step gives {_number('claimed')}",
-    re.DOTALL,
-)
+from checks.gradients import GradientMismatch
+from derivations.steps import StepError
 
 
 @dataclass(frozen=True)
@@ -62,13 +43,8 @@ def counterexample(error: BaseException | object) -> Counterexample:
     Raises :class:`ValueError` if it is not such a failure (its message has no counterexample).
     """
     error = getattr(error, "error", error)
-    message = str(error)
-    found = _MISMATCH.search(message) or _STEP.search(message)
-    if found is None:
-        raise ValueError(f"no counterexample in this {type(error).__name__}: {message[:200]!r}")
-    return Counterexample(
-        quantity=found["quantity"],
-        point=found["point"].strip(),
-        claimed=float(found["claimed"]),
-        correct=float(found["correct"]),
-    )
+    if isinstance(error, GradientMismatch):
+        return Counterexample(error.quantity, error.point, error.claimed, error.autograd)
+    if isinstance(error, StepError) and error.point:
+        return Counterexample(error.derivation or "identity", error.point, error.this, error.previous)
+    raise ValueError(f"no counterexample in this {type(error).__name__}: {str(error)[:200]!r}")

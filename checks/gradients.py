@@ -35,7 +35,31 @@ _DTYPE = torch.float64
 
 
 class GradientMismatch(AssertionError):
-    """A claimed derivative disagrees with autograd or finite differences at some point."""
+    """A claimed derivative disagrees with autograd or finite differences at some point.
+
+    Besides the message, it carries the first disagreeing entry as data: ``quantity`` (e.g.
+    ``∂f/∂W[0, 2] (W_{1,3})``), ``point``, and the ``claimed``, ``autograd`` and
+    ``finite_difference`` values there, with their ``relative_error``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        quantity: str = "",
+        point: str = "",
+        claimed: float = float("nan"),
+        autograd: float = float("nan"),
+        finite_difference: float = float("nan"),
+        relative_error: float = float("nan"),
+    ) -> None:
+        super().__init__(message)
+        self.quantity = quantity
+        self.point = point
+        self.claimed = claimed
+        self.autograd = autograd
+        self.finite_difference = finite_difference
+        self.relative_error = relative_error
 
 
 @dataclass
@@ -443,7 +467,11 @@ class _Spec:
         for name, shape in zip(self.entry_names, self.shapes):
             size = int(np.prod(shape)) if shape else 1
             chunk = values[start : start + size].reshape(shape)
-            text = f"{float(chunk):.6g}" if shape == () else np.array2string(chunk, precision=6, separator=", ")
+            text = (
+                f"{float(chunk):.6g}"
+                if shape == ()
+                else np.array2string(chunk, precision=6, separator=", ", max_line_width=10**6)
+            )
             parts.append(f"{name}={text}")
             start += size
         return ", ".join(parts)
@@ -526,10 +554,15 @@ def _relative(a: np.ndarray, b: np.ndarray, floor: float) -> np.ndarray:
     return np.where(np.isfinite(a) & np.isfinite(b), rel, np.inf)
 
 
+def _dirac_delta(x: object, *order: object) -> np.ndarray:
+    """DiracDelta (and its derivatives) numerically: 0 off its kink, where the points are kept; no value on it."""
+    return np.where(np.asarray(x, dtype=float) == 0, np.nan, 0.0)
+
+
 def _lambdify_rows(symbols: list[sp.Symbol], rows: list[list[sp.Expr]]) -> Callable[[np.ndarray], np.ndarray]:
     rows = [[sp.sympify(e).doit() for e in row] for row in rows]
     try:
-        f = sp.lambdify(symbols, rows, modules="numpy")
+        f = sp.lambdify(symbols, rows, modules=[{"DiracDelta": _dirac_delta}, "numpy"])
     except Exception as err:
         raise ValueError(f"the claimed expression cannot be evaluated numerically: {err}") from None
 
@@ -594,24 +627,11 @@ def _compare(
         bad_fd = ~(np.abs(fd - auto_c) <= fd_tol) & (not on_kink)
         if bad_claim.any() or bad_fd.any():
             where = "random point" if index >= len(at) else "explicit point"
-            message = _mismatch_message(
-                kind,
-                spec,
-                labels,
-                values,
-                sym,
-                auto,
-                fd,
-                coords,
-                bad_claim,
-                bad_fd,
-                rtol,
-                atol,
-                fd_rtol,
-                f"{where} {index - len(at) if index >= len(at) else index} (seed {seed})",
-            )
             ledger.record_check(kind, spec.name, spec.entry_names, len(points), None, None, passed=False)
-            raise GradientMismatch(message)
+            at_text = f"{where} {index - len(at) if index >= len(at) else index} (seed {seed})"
+            raise _mismatch(
+                kind, spec, labels, values, (sym, auto, fd, coords), (bad_claim, bad_fd), (rtol, atol, fd_rtol), at_text
+            )
 
         max_abs = max(max_abs, float(np.max(np.abs(sym - auto))))
         max_rel = max(max_rel, float(np.max(_relative(sym, auto, atol))))
@@ -646,9 +666,20 @@ def _near_kink(kink_fns: list, values: np.ndarray) -> bool:
     return False
 
 
-def _mismatch_message(
-    kind, spec, labels, values, sym, auto, fd, coords, bad_claim, bad_fd, rtol, atol, fd_rtol, where
-) -> str:
+def _mismatch(
+    kind: str,
+    spec: _Spec,
+    labels: Callable[[int, int], str],
+    values: np.ndarray,
+    opinions: tuple,
+    verdicts: tuple,
+    tolerances: tuple[float, float, float],
+    where: str,
+) -> GradientMismatch:
+    """The exception for the first disagreeing entry: a readable message, and the same facts as data."""
+    sym, auto, fd, coords = opinions
+    bad_claim, bad_fd = verdicts
+    rtol, atol, fd_rtol = tolerances
     fd_full = np.full(auto.shape, np.nan)
     fd_full[:, coords] = fd
     bad = bad_claim.copy()
@@ -656,8 +687,8 @@ def _mismatch_message(
     cells = list(zip(*np.nonzero(bad)))
     # Headline the first disagreeing entry in wrt order, a wrong claim before a suspect fn.
     r, c = next((rc for rc in cells if bad_claim[rc]), cells[0])
-    rel = _relative(np.array(sym[r, c]), np.array(auto[r, c]), 0.0)
-    s, a, f = sym[r, c], auto[r, c], fd_full[r, c]
+    rel = float(_relative(np.array(sym[r, c]), np.array(auto[r, c]), 0.0))
+    s, a, f = float(sym[r, c]), float(auto[r, c]), float(fd_full[r, c])
     fd_text = f"{f:.17g}" if np.isfinite(f) else "not used here (a kink, or a coordinate not sampled)"
     if bad_claim[r, c] and np.isfinite(f) and abs(f - a) <= fd_rtol * (max(abs(f), abs(a)) + 1.0):
         verdict = "the claimed (SymPy) formula disagrees with both autograd and finite differences: the claim is wrong."
@@ -673,12 +704,16 @@ def _mismatch_message(
         if others
         else ""
     )
-    return (
+    point = spec.describe_point(values)
+    message = (
         f"{kind} mismatch for {labels(r, c)} at {where}:\n"
-        f"  point: {spec.describe_point(values)}\n"
+        f"  point: {point}\n"
         f"  SymPy (claimed):    {s:.17g}\n"
         f"  torch.autograd:     {a:.17g}\n"
         f"  finite differences: {fd_text}\n"
-        f"  relative error:     {float(rel):.3e} (rtol {rtol:g}, atol {atol:g})\n"
+        f"  relative error:     {rel:.3e} (rtol {rtol:g}, atol {atol:g})\n"
         f"  {verdict}{more}"
+    )
+    return GradientMismatch(
+        message, quantity=labels(r, c), point=point, claimed=s, autograd=a, finite_difference=f, relative_error=rel
     )

@@ -30,7 +30,27 @@ Expr = sp.Expr | sp.MatrixBase
 
 
 class StepError(AssertionError):
-    """A derivation step that is not equal to the expression before it."""
+    """A derivation step that is not equal to the expression before it.
+
+    Besides the message it carries, where known, the ``derivation`` name, the ``step`` number and its
+    justification ``why``, and the counterexample: the ``point`` and the ``previous`` expression's
+    value there against the value ``this`` step gives.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        derivation: str = "",
+        step: int | None = None,
+        why: str = "",
+        point: str = "",
+        previous: float = float("nan"),
+        this: float = float("nan"),
+    ) -> None:
+        super().__init__(message)
+        self.derivation, self.step, self.why = derivation, step, why
+        self.point, self.previous, self.this = point, previous, this
 
 
 class _Unevaluable(Exception):
@@ -95,7 +115,13 @@ class Derivation:
         except StepError as err:
             raise StepError(
                 f"step {len(self.steps)} of derivation {self.name!r} ({why}) does not follow from "
-                f"step {len(self.steps) - 1}: {err}"
+                f"step {len(self.steps) - 1}: {err}",
+                derivation=self.name,
+                step=len(self.steps),
+                why=why,
+                point=err.point,
+                previous=err.previous,
+                this=err.this,
             ) from None
         self.steps.append(Step(expr, why, method))
         return self
@@ -203,7 +229,10 @@ def _agree_numerically(before: Expr, after: Expr, indices: dict, domain: dict, s
                 with mpmath.workdps(DIGITS):
                     raise StepError(
                         f"at {at_text}{entry} the previous expression is {mpmath.nstr(a, 20)} "
-                        f"but this step gives {mpmath.nstr(b, 20)} (difference {mpmath.nstr(b - a, 3)})"
+                        f"but this step gives {mpmath.nstr(b, 20)} (difference {mpmath.nstr(b - a, 3)})",
+                        point=at_text,
+                        previous=float(a),
+                        this=float(b),
                     )
         verified += 1
         if verified == NUMERIC_POINTS:
