@@ -1,0 +1,48 @@
+"""CompactDerivation: steps displayed as written, verified with every name expanded."""
+
+import pytest
+import sympy as sp
+
+from derivations import StepError, matrix_symbols, vector_symbols
+from derivations.compact import CompactDerivation, expand_meaning
+
+X = matrix_symbols("X", 3, 2)
+THETA = vector_symbols("theta", 2)
+Y = vector_symbols("y", 3)
+RS = vector_symbols("r", 3)
+RESIDUALS = dict(zip(RS, X * THETA - Y, strict=True))
+
+
+def residual_derivation() -> CompactDerivation:
+    return CompactDerivation(
+        sp.Derivative(sum(e**2 for e in RS) / 2, THETA[0]), meaning=RESIDUALS, name="∂L/∂θ_1", lhs="g"
+    )
+
+
+def test_derivatives_of_named_subexpressions_are_taken_through_the_meaning():
+    d = residual_derivation().step(sum(X[i, 0] * RS[i] for i in range(3)), "chain rule")
+    assert d.shown_result == sum(X[i, 0] * RS[i] for i in range(3))
+    assert sp.expand(d.result - sum(X[i, 0] * (X * THETA - Y)[i] for i in range(3))) == 0
+    assert "r_{1}" in d.latex() and "theta_{2}" not in d.latex().split("&=")[-1]
+
+
+def test_a_wrong_step_is_rejected():
+    with pytest.raises(StepError, match="does not follow"):
+        residual_derivation().step(sum(X[i, 1] * RS[i] for i in range(3)), "wrong column")
+
+
+def test_matrix_symbols_are_verified_explicitly():
+    H, e = sp.MatrixSymbol("H", 2, 2), sp.MatrixSymbol("e", 2, 1)
+    eta = sp.Symbol("eta")
+    meaning = {H: sp.Matrix(2, 2, sp.symbols("h1:5")), e: vector_symbols("e", 2)}
+    d = CompactDerivation(e - eta * H * e, meaning=meaning, name="factor")
+    d.step((sp.Identity(2) - eta * H) * e, "factor out e")
+    assert isinstance(d.result, sp.MatrixBase) and d.result.shape == (2, 1)
+    assert r"\mathbb{I}" in d.latex()
+    with pytest.raises(StepError):
+        d.step((sp.Identity(2) - eta * H.T) * e, "H is not symmetric here")
+
+
+def test_expand_meaning_leaves_plain_expressions_alone():
+    x = sp.Symbol("x")
+    assert expand_meaning(x + 1, {}) == x + 1
