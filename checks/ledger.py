@@ -2,7 +2,9 @@
 
 The book's Sphinx extension (``book/_ext/verification_ledger.py``) sets three environment variables
 before each chapter executes: the ledger directory, the chapter's name and a hash of its code.
-Each check then appends one JSON line to ``<dir>/<chapter>.jsonl``. Outside the build (a reader's
+Each check then appends one JSON line to ``<dir>/<code hash>.jsonl``. Keyed by code, like the
+execution cache: a chapter served from the cache finds the records of the run that filled it, and
+records of older code are never mistaken for current ones. Outside the build (a reader's
 notebook, nbval, the unit tests) nothing is recorded.
 """
 
@@ -34,8 +36,8 @@ def expecting_failures() -> Iterator[None]:
         _expecting -= 1
 
 
-def ledger_file(directory: Path, chapter: str) -> Path:
-    return directory / (chapter.replace("/", "__") + ".jsonl")
+def ledger_file(directory: Path, code_hash: str) -> Path:
+    return directory / f"{code_hash}.jsonl"
 
 
 def record_check(
@@ -49,12 +51,13 @@ def record_check(
     passed: bool,
 ) -> None:
     directory, chapter = os.environ.get(LEDGER_DIR_ENV), os.environ.get(CHAPTER_ENV)
-    if not directory or not chapter:
+    code_hash = os.environ.get(CODE_HASH_ENV)
+    if not directory or not chapter or not code_hash:
         return
-    path = ledger_file(Path(directory), chapter)
+    path = ledger_file(Path(directory), code_hash)
     entry = {
         "chapter": chapter,
-        "code_hash": os.environ.get(CODE_HASH_ENV, ""),
+        "code_hash": code_hash,
         "kind": kind,
         "quantity": quantity,
         "wrt": list(wrt),
@@ -70,8 +73,12 @@ def record_check(
         f.write(json.dumps(entry) + "\n")
 
 
-def read_ledger(directory: Path, chapter: str) -> list[dict]:
-    path = ledger_file(directory, chapter)
+def read_ledger(directory: Path, code_hash: str) -> list[dict]:
+    """The records of the chapter whose code has this hash; [] if it never ran (ValueError if corrupt)."""
+    path = ledger_file(directory, code_hash)
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"the ledger file {path} is corrupt ({err})") from None

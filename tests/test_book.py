@@ -3,62 +3,14 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import sys
-import textwrap
-from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, toc_chapters
-from tests.conftest import BUILD_FLAGS, JUPYTER_BOOK
+from tests.books import GOOD_CHAPTER, build, nbval, run, write_book
 
 GENERATED_PAGES = {ROOT / "book" / "ledger.md", ROOT / "book" / "references.md"}
-FRONT_MATTER = textwrap.dedent(
-    """\
-    ---
-    jupytext:
-      text_representation:
-        extension: .md
-        format_name: myst
-        format_version: 0.13
-    kernelspec:
-      display_name: Python 3
-      language: python
-      name: python3
-    ---
-    """
-)
-
-
-def write_book(root: Path, chapters: dict[str, str]) -> Path:
-    """A minimal book using the real configuration and collector, with the given chapters."""
-    (root / "book").mkdir(parents=True)
-    shutil.copy(ROOT / "_config.yml", root)
-    shutil.copy(ROOT / "conftest.py", root)
-    (root / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider --nbval-current-env\n")
-    (root / "book" / "intro.md").write_text(FRONT_MATTER + "\n# Intro\n\nA temporary book.\n")
-    toc = ["format: jb-book", "root: book/intro", "chapters:"]
-    for name, body in chapters.items():
-        (root / "book" / f"{name}.md").write_text(FRONT_MATTER + textwrap.dedent(body))
-        toc.append(f"  - file: book/{name}")
-    (root / "_toc.yml").write_text("\n".join(toc) + "\n")
-    return root
-
-
-def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900)
-
-
-def build(root: Path) -> subprocess.CompletedProcess:
-    return run([str(JUPYTER_BOOK), "build", str(root), *BUILD_FLAGS], cwd=root)
-
-
-def nbval(root: Path) -> subprocess.CompletedProcess:
-    return run([sys.executable, "-m", "pytest", "book", "-q", "-c", str(root / "pytest.ini")], cwd=root)
-
-
 BROKEN_ASSERT = """
     # Broken
 
@@ -108,6 +60,14 @@ def test_no_chapter_file_is_left_out_of_the_toc():
     assert not stray, (
         f"chapters not listed in _toc.yml (they would be neither built nor tested): {sorted(map(str, stray))}"
     )
+
+
+def test_a_correct_temporary_book_passes(tmp_path):
+    # The control for the two tests below: they fail because of the injected fault, not the set-up.
+    book = write_book(tmp_path / "book", {"good": GOOD_CHAPTER})
+    tested, built = nbval(book), build(book)
+    assert tested.returncode == 0, tested.stdout
+    assert built.returncode == 0, (built.stdout + built.stderr)[-3000:]
 
 
 def test_a_failing_assert_fails_nbval_and_the_build_naming_the_chapter(tmp_path):

@@ -2,10 +2,10 @@
 
 Before MyST-NB executes a chapter, ``source-read`` tells the kernel (through environment variables it
 inherits) which chapter it runs and a hash of the chapter's code; :mod:`checks.ledger` then records
-each check. After all chapters have been read, the build warns — and so, with ``-W``, fails — when a
-chapter with code recorded no check, when its records come from different code (a stale cache), or
-when more checks failed than the chapter has ``raises-exception`` cells (each may fail on purpose once;
-failures inside ``checks.expect_failure`` are on purpose too).
+each check, keyed by that hash. After all chapters have been read, the build warns — and so, with
+``-W``, fails — when a chapter with code has no records for its current code, or when more checks
+failed than the chapter has ``raises-exception`` cells (each may fail on purpose once; failures inside
+``checks.expect_failure`` are on purpose too).
 The ``{verification-ledger}`` directive renders the table.
 """
 
@@ -80,21 +80,27 @@ def chapters(app: Sphinx) -> dict[str, list]:
     return found
 
 
+def records(app: Sphinx, docname: str, cells: list) -> list[dict]:
+    """This chapter's records, labelled with its name (identical code shares one set of records)."""
+    try:
+        found = read_ledger(ledger_dir(app), code_hash(cells))
+    except ValueError as err:
+        logger.warning(f"{docname}: {err}: run `make clean` and rebuild", location=docname)
+        return []
+    return [{**r, "chapter": docname} for r in found]
+
+
 def on_consistency(app: Sphinx, env) -> None:
     for docname, cells in chapters(app).items():
-        records = read_ledger(ledger_dir(app), docname)
-        if not records:
+        found = records(app, docname, cells)
+        if not found:
             logger.warning(
-                f"{docname}: no checks were recorded (every chapter must check what it derives)", location=docname
-            )
-            continue
-        if any(r["code_hash"] != code_hash(cells) for r in records):
-            logger.warning(
-                f"{docname}: the ledger was recorded from different code than the chapter has now "
-                "(stale execution cache?): run `make clean` and rebuild",
+                f"{docname}: no checks were recorded for its current code (every chapter must check what it "
+                "derives; if it does, the execution cache outlived the ledger: run `make clean`)",
                 location=docname,
             )
-        failed = [r for r in records if not r["passed"] and not r.get("expected_failure")]
+            continue
+        failed = [r for r in found if not r["passed"] and not r.get("expected_failure")]
         if len(failed) > expected_failures(cells):
             names = ", ".join(f"{r['kind']} of {r['quantity']}" for r in failed)
             logger.warning(
@@ -111,7 +117,7 @@ def on_outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
 
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for placeholder in list(doctree.findall(LedgerPlaceholder)):
-        rows = [r for chapter in chapters(app) for r in read_ledger(ledger_dir(app), chapter)]
+        rows = [r for name, cells in chapters(app).items() for r in records(app, name, cells)]
         titles = {name: app.env.titles[name].astext() for name in chapters(app) if name in app.env.titles}
         placeholder.replace_self(nodes.raw("", ledger_html(rows, titles, app.builder, docname), format="html"))
         summary = ledger_summary(rows)
