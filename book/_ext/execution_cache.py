@@ -1,0 +1,99 @@
+"""Sphinx extension: the execution cache is verified before it is trusted, and discarded if it is corrupt.
+
+MyST-NB serves a chapter's outputs from jupyter-cache whenever its code is unchanged. A damaged
+cache would then either crash the build with a traceback or, worse, serve outputs that no check
+produced. Before anything is read, every cached notebook must parse, its code must still hash to
+its key, and its bytes must match the checksum recorded when the last build finished; the database
+must pass SQLite's integrity check. Otherwise the whole cache and Sphinx's saved environment are
+removed (with a message saying why), so every chapter is read and executed afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import nbformat
+from jupyter_cache.cache.main import JupyterCacheBase
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+CHECKSUMS = "backprop-checksums.json"
+
+
+def cache_dir(app: Sphinx) -> Path:
+    return Path(app.outdir).parent / ".jupyter_cache"  # where MyST-NB keeps it by default
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _hashkeys(cache: Path) -> list[str]:
+    with sqlite3.connect(cache / "global.db") as db:
+        (status,) = db.execute("PRAGMA integrity_check").fetchone()
+        if status != "ok":
+            raise sqlite3.DatabaseError(status)
+        return [key for (key,) in db.execute("SELECT hashkey FROM nbcache")]
+
+
+def problems(cache: Path) -> list[str]:
+    """What is wrong with the cache at ``cache`` (empty if it is sound or absent)."""
+    if not (cache / "global.db").exists():
+        return []
+    try:
+        keys = _hashkeys(cache)
+    except sqlite3.Error as err:
+        return [f"its database is unreadable ({err})"]
+    checksums_file = cache / CHECKSUMS
+    try:
+        checksums = json.loads(checksums_file.read_text()) if checksums_file.exists() else {}
+    except json.JSONDecodeError:
+        return ["its checksum file is corrupt"]
+    found = []
+    for key in keys:
+        path = cache / "executed" / key / "base.ipynb"
+        if not path.exists():
+            found.append(f"the notebook for {key} is missing")
+            continue
+        try:
+            notebook = nbformat.reads(path.read_text(encoding="utf-8"), nbformat.NO_CONVERT)
+            nbformat.validate(notebook)
+        except Exception as err:  # nbformat raises several unrelated types for bad files
+            found.append(f"the notebook for {key} is unreadable ({type(err).__name__})")
+            continue
+        if JupyterCacheBase.create_hashed_notebook(None, notebook)[1] != key:
+            found.append(f"the notebook for {key} no longer matches its key")
+        elif key in checksums and checksums[key] != _sha256(path):
+            found.append(f"the notebook for {key} changed after the build that wrote it")
+    return found
+
+
+def on_config_inited(app: Sphinx, config: Config) -> None:
+    cache = cache_dir(app)
+    found = problems(cache)
+    if found:
+        logger.info(
+            f"execution cache {cache} is corrupt ({'; '.join(found[:3])}): discarding it, every chapter will run again"
+        )
+        shutil.rmtree(cache)
+        # Sphinx's saved environment would still call every page up to date: read (and execute) all again.
+        shutil.rmtree(app.doctreedir, ignore_errors=True)
+
+
+def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    cache = cache_dir(app)
+    if exception is None and (cache / "global.db").exists():
+        checksums = {key: _sha256(cache / "executed" / key / "base.ipynb") for key in _hashkeys(cache)}
+        (cache / CHECKSUMS).write_text(json.dumps(checksums, indent=1))
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", on_config_inited)
+    app.connect("build-finished", on_build_finished)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
