@@ -1,0 +1,150 @@
+"""The network building blocks: sigmoid and ReLU as SymPy functions, the ReLU network's two forms, display helpers."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+
+from checks import GradientMismatch, check_gradient
+from derivations import Derivation, verify_equal
+from derivations.networks import (
+    ReLUNet,
+    abbreviate,
+    apply,
+    hard_threshold,
+    instantiate_matrices,
+    relu,
+    relu_diff,
+    relu_gradient,
+    relu_prime,
+    sigmoid,
+    sigmoid_prime,
+    with_relu_convention,
+)
+
+z = sp.Symbol("z", real=True)
+
+
+def test_sigmoid_differentiates_to_sigmoid_prime_and_evaluates_exactly():
+    assert sp.diff(sigmoid(z), z) == sigmoid_prime(z)
+    assert sigmoid(0) == sp.Rational(1, 2) and sigmoid_prime(0) == sp.Rational(1, 4)
+    assert sigmoid(z).rewrite(sp.exp) == 1 / (1 + sp.exp(-z))
+    verify_equal(sigmoid_prime(z), sigmoid(z) * (1 - sigmoid(z)))
+    assert math.isclose(float(sigmoid(sp.Rational(1, 3))), 1 / (1 + math.exp(-1 / 3)), rel_tol=1e-15)
+    assert sp.N(sigmoid(sp.Integer(2)), 40) == sp.N(1 / (1 + sp.exp(-2)), 40)
+    assert sigmoid(z).evalf() == sigmoid(z)  # nothing to evaluate without a number
+
+
+def test_sigmoid_prints_as_sigma_and_lambdifies():
+    assert sp.latex(sigmoid(z)) == r"\sigma\left(z\right)"
+    assert sp.latex(sigmoid_prime(z)) == r"\sigma'\left(z\right)"
+    assert sp.latex(sigmoid(z) ** 2) == r"\sigma\left(z\right)^{2}"
+    f = sp.lambdify([z], [sigmoid(z), sigmoid_prime(z)], modules="numpy")
+    s = 1 / (1 + np.exp(-0.7))
+    assert np.allclose(f(0.7), [s, s * (1 - s)], rtol=1e-15)
+
+
+def test_sigmoid_second_derivative_matches_double_backward():
+    second = sp.diff(sigmoid(z), z, 2)
+    t = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(torch.sigmoid(t), t, create_graph=True)
+    (h,) = torch.autograd.grad(g, t)
+    assert math.isclose(float(second.subs(z, sp.Rational(3, 10))), h.item(), rel_tol=1e-12)
+
+
+def test_sigmoid_derivative_passes_and_a_wrong_one_fails_the_check():
+    check_gradient(torch.sigmoid, [sigmoid_prime(z)], [z])
+    with pytest.raises(GradientMismatch):
+        check_gradient(torch.sigmoid, [-sigmoid_prime(z)], [z])
+
+
+def test_relu_values_and_the_convention_at_the_kink():
+    assert relu(sp.Integer(-2)) == 0 and relu(sp.Integer(0)) == 0 and relu(sp.Rational(3, 2)) == sp.Rational(3, 2)
+    assert relu(sp.Symbol("p", positive=True)) == sp.Symbol("p", positive=True)
+    assert sp.diff(relu(z), z) == sp.Heaviside(z, 0) == relu_prime(z)
+    assert relu_prime(sp.Integer(0)) == 0
+    assert relu_diff(sp.Max(0, z), z) == sp.Heaviside(z, 0)
+    assert sp.diff(sp.Max(0, z), z).subs(z, 0) == sp.Rational(1, 2)  # SymPy's own default, which we replace
+    assert relu(z).rewrite(sp.Max) == sp.Max(0, z)
+    assert sp.latex(relu(z)) == r"\operatorname{relu}\left(z\right)"
+
+
+def test_with_relu_convention_only_touches_the_default_heaviside():
+    expr = sp.Heaviside(z) + sp.Heaviside(z, 1)
+    assert with_relu_convention(expr) == sp.Heaviside(z, 0) + sp.Heaviside(z, 1)
+
+
+def test_relu_convention_agrees_with_torch_relu_at_zero():
+    t = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    torch.relu(t).backward()
+    assert t.grad.item() == float(relu_prime(sp.Integer(0)))
+
+
+def test_relu_gradient_has_the_shape_of_the_variable():
+    W = sp.Matrix(2, 3, sp.symbols("w:6", real=True))
+    g = relu_gradient(relu(sum(W)), W)
+    assert g.shape == (2, 3) and all(e == sp.Heaviside(sum(W), 0) for e in g)
+
+
+def test_hard_threshold_fires_at_zero():
+    assert hard_threshold(np.array([-1e-300, 0.0, 2.0])).tolist() == [0, 1, 1]
+
+
+def test_relu_net_builds_symbols_in_nn_linear_shapes():
+    net = ReLUNet.build([3, 4, 2])
+    assert [p.shape for p in net.parameters] == [(4, 3), (4, 1), (2, 4), (2, 1)]
+    assert str(net.parameters[0][0, 1]) == "W1_{1,2}"
+    assert len(net.pre_activations(sp.Matrix(sp.symbols("x:3")))) == 2
+    with pytest.raises(ValueError, match="layers"):
+        ReLUNet.build([3, 4, 2], names=[("A", "a")])
+    with pytest.raises(ValueError, match="input and an output"):
+        ReLUNet.build([3])
+
+
+def test_relu_net_sympy_and_torch_forms_agree():
+    net = ReLUNet.build([2, 3, 1])
+    rng = np.random.default_rng(0)
+    values = [rng.normal(size=p.shape) for p in net.parameters]
+    x = np.array([0.5, -1.5])
+    exact = float(net.output(sp.Matrix(x)).subs(net.assignment(values))[0])
+    fn = net.torch_function(torch.tensor(x[None, :], dtype=torch.float64))
+    got = fn(*(torch.tensor(v, dtype=torch.float64) for v in values)).item()
+    assert math.isclose(got, exact, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_relu_net_gradient_passes_the_check_and_a_missing_convention_does_not_matter_off_the_kink():
+    net = ReLUNet.build([1, 3, 1])
+    f = net.output(sp.Matrix([sp.Rational(3, 2)]))[0]
+    claimed = [relu_gradient(f, p) for p in net.parameters]
+    check_gradient(net.torch_function(torch.tensor([[1.5]], dtype=torch.float64)), claimed, net.parameters)
+
+
+def test_relu_net_assignment_checks_sizes():
+    net = ReLUNet.build([1, 2, 1])
+    values = net.assignment([[1, 2], [0, 0], [[3, 4]], [5]])
+    assert values[net.parameters[2][0, 1]] == 4 and isinstance(values[net.parameters[3][0]], sp.Integer)
+    with pytest.raises(ValueError, match="expected 4"):
+        net.assignment([[1, 2]])
+    with pytest.raises(ValueError, match="shape"):
+        net.assignment([[1, 2, 3], [0, 0], [[3, 4]], [5]])
+
+
+def test_abbreviate_changes_the_display_only():
+    x = sp.Symbol("x", real=True)
+    inner = x**2 + 1
+    d = Derivation(sp.Derivative(sp.sin(inner), x), name="d", lhs="f'")
+    d.step(sp.cos(inner) * 2 * x, "chain rule")
+    u = sp.Symbol("u")
+    shown = abbreviate(d, {inner: u})
+    assert "u" in shown.latex() and "x^{2} + 1" not in shown.latex()
+    assert d.result == sp.cos(inner) * 2 * x  # the original is untouched
+    assert [s.method for s in shown.steps] == [s.method for s in d.steps]
+
+
+def test_instantiate_matrices_and_apply():
+    a, b = sp.MatrixSymbol("a", 2, 1), sp.MatrixSymbol("b", 2, 1)
+    got = instantiate_matrices(sp.HadamardProduct(a, b) + a, {a: sp.Matrix([1, 2]), b: sp.Matrix([3, 4])})
+    assert got == sp.ImmutableMatrix([4, 10])
+    assert apply(sigmoid, sp.Matrix([0, 0])) == sp.Matrix([sp.Rational(1, 2)] * 2)
