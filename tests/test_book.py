@@ -70,6 +70,15 @@ def test_a_correct_temporary_book_passes(tmp_path):
     assert built.returncode == 0, (built.stdout + built.stderr)[-3000:]
 
 
+def test_the_chapter_template_passes_as_is(tmp_path):
+    template = (ROOT / "templates" / "chapter.md").read_text()
+    body = template.split("---\n", 2)[2]  # write_book adds the front matter itself
+    book = write_book(tmp_path / "book", {"template": body})
+    tested, built = nbval(book), build(book)
+    assert tested.returncode == 0 and "passed" in tested.stdout, tested.stdout
+    assert built.returncode == 0, (built.stdout + built.stderr)[-3000:]
+
+
 def test_a_failing_assert_fails_nbval_and_the_build_naming_the_chapter(tmp_path):
     book = write_book(tmp_path / "book", {"broken": BROKEN_ASSERT})
 
