@@ -110,7 +110,7 @@ def main() -> None:
         edit_seconds, _ = build(real)
         results["edit_one_chapter_s"] = figure("edit one chapter's prose → rebuilt HTML", edit_seconds, 5, "s")
 
-        summary = json.loads((real / "_build" / "ledger" / "summary.json").read_text())
+        summary = json.loads((real / "_build" / ".jupyter_cache" / "backprop-ledger" / "summary.json").read_text())
         results["largest_rel_error"] = figure(
             "largest rel. error SymPy vs autograd",
             summary["max_rel_error_sympy_vs_autograd"],

@@ -53,7 +53,8 @@ def expected_failures(cells: list) -> int:
 
 
 def ledger_dir(app: Sphinx) -> Path:
-    return Path(app.outdir).parent / "ledger"
+    # Inside the execution cache: records live exactly as long as the cached outputs they vouch for.
+    return Path(app.outdir).parent / ".jupyter_cache" / "backprop-ledger"
 
 
 def on_builder_inited(app: Sphinx) -> None:
@@ -95,8 +96,7 @@ def on_consistency(app: Sphinx, env) -> None:
         found = records(app, docname, cells)
         if not found:
             logger.warning(
-                f"{docname}: no checks were recorded for its current code (every chapter must check what it "
-                "derives; if it does, the execution cache outlived the ledger: run `make clean`)",
+                f"{docname}: no checks were recorded for its current code (every chapter must check what it derives)",
                 location=docname,
             )
             continue
