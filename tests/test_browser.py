@@ -45,14 +45,20 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a browser closing a connection early (BrokenPipeError) is not a test failure
+
+
 @pytest.fixture(scope="module")
 def server(site: Path) -> Iterator[str]:
     handler = functools.partial(QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
+    httpd.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +115,8 @@ def glue_labels(chapter_html: str) -> list[str]:
     if not source.exists():
         return []
     labels = re.findall(r"```\{glue:math\}[^\n]*\n:label: (\S+)", source.read_text())
-    return [f"equation-{label.replace('_', '-')}" for label in labels]
+    # Sphinx turns a label into an HTML id: lower case, underscores as hyphens.
+    return [f"equation-{label.replace('_', '-').lower()}" for label in labels]
 
 
 def test_every_page_is_clean_offline_and_typeset(site, server, browser):
