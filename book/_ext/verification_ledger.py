@@ -65,26 +65,30 @@ def on_builder_inited(app: Sphinx) -> None:
 
 
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    cells = code_cells(source[0])
     os.environ[CHAPTER_ENV] = docname
-    os.environ[CODE_HASH_ENV] = code_hash(code_cells(source[0]))
+    os.environ[CODE_HASH_ENV] = code_hash(cells)
+    # What was read (and so executed) is what the ledger must vouch for, even if the file changes later.
+    read = getattr(app.env, "ledger_read", {})
+    read.pop(docname, None)
+    if cells:
+        read[docname] = (code_hash(cells), expected_failures(cells))
+    app.env.ledger_read = read
 
 
-def chapters(app: Sphinx) -> dict[str, list]:
-    """The documents that have code cells, with their cells, in reading order."""
-    found = {}
-    for docname in sorted(app.env.found_docs):
-        path = Path(app.env.doc2path(docname))
-        if path.suffix == ".md":
-            cells = code_cells(path.read_text(encoding="utf-8"))
-            if cells:
-                found[docname] = cells
-    return found
+def on_purge(app: Sphinx, env, docname: str) -> None:
+    getattr(env, "ledger_read", {}).pop(docname, None)
 
 
-def records(app: Sphinx, docname: str, cells: list) -> list[dict]:
+def chapters(app: Sphinx) -> dict[str, tuple[str, int]]:
+    """The chapters that have code, as read by this build: (code hash, number of raises-exception cells)."""
+    return dict(sorted(getattr(app.env, "ledger_read", {}).items()))
+
+
+def records(app: Sphinx, docname: str, key: str) -> list[dict]:
     """This chapter's records, labelled with its name (identical code shares one set of records)."""
     try:
-        found = read_ledger(ledger_dir(app), code_hash(cells))
+        found = read_ledger(ledger_dir(app), key)
     except ValueError as err:
         logger.warning(f"{docname}: {err}: run `make clean` and rebuild", location=docname)
         return []
@@ -92,8 +96,8 @@ def records(app: Sphinx, docname: str, cells: list) -> list[dict]:
 
 
 def on_consistency(app: Sphinx, env) -> None:
-    for docname, cells in chapters(app).items():
-        found = records(app, docname, cells)
+    for docname, (key, allowed) in chapters(app).items():
+        found = records(app, docname, key)
         if not found:
             logger.warning(
                 f"{docname}: no checks were recorded for its current code (every chapter must check what it derives)",
@@ -101,11 +105,10 @@ def on_consistency(app: Sphinx, env) -> None:
             )
             continue
         failed = [r for r in found if not r["passed"] and not r.get("expected_failure")]
-        if len(failed) > expected_failures(cells):
+        if len(failed) > allowed:
             names = ", ".join(f"{r['kind']} of {r['quantity']}" for r in failed)
             logger.warning(
-                f"{docname}: {len(failed)} checks failed but only {expected_failures(cells)} cells are "
-                f"tagged raises-exception: {names}",
+                f"{docname}: {len(failed)} checks failed but only {allowed} cells are tagged raises-exception: {names}",
                 location=docname,
             )
 
@@ -117,7 +120,7 @@ def on_outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
 
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for placeholder in list(doctree.findall(LedgerPlaceholder)):
-        rows = [r for name, cells in chapters(app).items() for r in records(app, name, cells)]
+        rows = [r for name, (key, _) in chapters(app).items() for r in records(app, name, key)]
         titles = {name: app.env.titles[name].astext() for name in chapters(app) if name in app.env.titles}
         placeholder.replace_self(nodes.raw("", ledger_html(rows, titles, app.builder, docname), format="html"))
         summary = ledger_summary(rows)
@@ -192,7 +195,8 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("verification-ledger", LedgerDirective)
     app.connect("builder-inited", on_builder_inited)
     app.connect("source-read", on_source_read)
+    app.connect("env-purge-doc", on_purge)
     app.connect("env-check-consistency", on_consistency)
     app.connect("env-get-outdated", on_outdated)
     app.connect("doctree-resolved", on_doctree_resolved)
-    return {"parallel_read_safe": False, "parallel_write_safe": True, "env_version": 1}
+    return {"parallel_read_safe": False, "parallel_write_safe": True, "env_version": 2}
