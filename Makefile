@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 BUILD_FLAGS := -W -n --keep-going
 
-.PHONY: book test bench serve clean lint chromium
+.PHONY: book test bench mutation serve clean lint chromium
 
 book: $(READY)
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
@@ -21,6 +21,10 @@ chromium:
 
 bench: $(READY)
 	$(BIN)/python bench/run.py
+
+# Mutation testing of checks/ and derivations/ (slow, one worker, low priority); see bench/mutation.md.
+mutation: $(READY)
+	nice -n 19 $(BIN)/mutmut run --max-children 1; $(BIN)/mutmut results
 
 serve: book
 	$(BIN)/python -m http.server --directory _build/html 8000

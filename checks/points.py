@@ -30,7 +30,7 @@ _MAX_REDRAWS = 1000
 def kink_expressions(exprs: Iterable[sp.Basic]) -> list[sp.Expr]:
     """Expressions whose zero set is a kink of ``exprs``.
 
-    Arguments of ``Abs``, ``sign`` and ``Heaviside``, pairwise differences of the
+    Arguments of ``Abs``, ``sign``, ``Heaviside`` and ``DiracDelta``, pairwise differences of the
     arguments of ``Max``/``Min``, and ``lhs - rhs`` of every relational in a
     ``Piecewise`` condition.
 
@@ -41,7 +41,7 @@ def kink_expressions(exprs: Iterable[sp.Basic]) -> list[sp.Expr]:
     found: list[sp.Expr] = []
     for expr in _entries(exprs):
         for node in sp.preorder_traversal(expr):
-            if isinstance(node, (sp.Abs, sp.sign, sp.Heaviside)):
+            if isinstance(node, (sp.Abs, sp.sign, sp.Heaviside, sp.DiracDelta)):
                 found.append(node.args[0])
             elif isinstance(node, (sp.Max, sp.Min)):
                 found.extend(a - b for a, b in combinations(node.args, 2))

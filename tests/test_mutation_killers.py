@@ -1,0 +1,811 @@
+"""Unit tests that kill mutants of checks/ and derivations/ which the other unit tests let survive.
+
+Each test names the behaviour it pins down; bench/mutation.md lists the mutants (mutmut 3.8.1) and
+which of them are equivalent (no test can tell them from the original).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+
+from checks import GradientMismatch, check_gradient, check_hessian, check_jacobian, ledger
+from checks.points import sample_points
+from checks.values import assert_close
+from derivations import Derivation, StepError, matrix_symbols, vector_symbols, verify_equal
+from derivations.steps import Step
+
+
+@pytest.fixture
+def records(monkeypatch):
+    """Every ledger.record_check call, as (args, kwargs), instead of writing the ledger."""
+    calls = []
+    monkeypatch.setattr(ledger, "record_check", lambda *args, **kwargs: calls.append((args, kwargs)))
+    return calls
+
+
+# ---------------------------------------------------------------------------- checks/values.py
+
+
+def test_assert_close_records_exact_equality_in_the_ledger(records):
+    assert assert_close(sp.log(2), sp.log(2), name="log 2") == 0.0
+    assert records == [(("value", "log 2", [], 1, 0.0, 0.0), {"passed": True})]
+
+
+def test_assert_close_records_numbers_in_the_ledger(records):
+    worst = assert_close(np.array([0.5, 4.0]), np.array([0.5 * (1 + 1e-10), 4.0]), name="v")
+    assert worst == pytest.approx(1e-10, rel=1e-5)  # relative to 0.5, not absolute, not to max(1, …)
+    ((args, kwargs),) = records
+    assert args[:4] == ("value", "v", [], 2)
+    assert args[4] == pytest.approx(0.5e-10, rel=1e-5)  # max |got - expected|, not |got + expected|
+    assert args[5] == worst and kwargs == {"passed": True}
+
+
+def test_assert_close_relative_error_is_relative_to_the_larger_magnitude():
+    assert assert_close(4.0, 4.0 * (1 + 1e-10), name="x") == pytest.approx(1e-10, rel=1e-5)
+    assert assert_close(1.0, 1.0 + 1e-12, name="x") == pytest.approx(1e-12, rel=1e-3)
+
+
+def test_assert_close_of_zeros_and_of_empty_arrays(records):
+    assert assert_close(np.zeros(2), np.zeros(2), name="zeros") == 0.0
+    assert assert_close(np.zeros(0), np.zeros(0), name="empty") == 0.0
+    assert records[1] == (("value", "empty", [], 0, 0.0, 0.0), {"passed": True})
+
+
+def test_exact_only_when_both_sides_are_exact():
+    # one exact side, one float: compared numerically, so 1/3 and its float agree
+    assert assert_close(sp.Rational(1, 3), 1 / 3, name="third") < 1e-15
+    assert assert_close(sp.Float(1 / 3), sp.Rational(1, 3), name="third") < 1e-15  # a SymPy Float is not exact
+    with pytest.raises(AssertionError, match="expected exactly"):
+        assert_close(sp.Matrix([sp.log(2)]), sp.Matrix([sp.log(2) + sp.Rational(1, 10**30)]), name="m")
+
+
+def test_assert_close_uses_the_given_tolerances_only():
+    with pytest.raises(AssertionError):
+        assert_close(1.0, 1.0 + 1e-7, name="x")  # numpy's default rtol 1e-5 would pass it
+    with pytest.raises(AssertionError):
+        assert_close(0.0, 1e-9, name="x")  # numpy's default atol 1e-8 would pass it
+    with pytest.raises(AssertionError):
+        assert_close(float("nan"), float("nan"), name="x")  # NaN never equals NaN
+
+
+def test_assert_close_messages_are_exact():
+    with pytest.raises(AssertionError) as caught:
+        assert_close(2.1, 2.0, name="x")
+    assert str(caught.value) == "x: expected 2.0, got 2.1 (relative error 4.762e-02, rtol 1e-09, atol 0)"
+    with pytest.raises(AssertionError) as caught:
+        assert_close(np.array([[1.0], [3.0]]), np.array([[1.0], [2.0]]), name="m")
+    assert str(caught.value).startswith("m[1, 0]: expected 2.0, got 3.0 ")
+
+
+def test_assert_close_accepts_tensors_sympy_floats_and_matrices():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a complex array cast to float would warn
+        assert assert_close(torch.tensor([1.5, 2.0], dtype=torch.float64), [1.5, 2.0], name="t") == 0.0
+        assert assert_close(sp.Float(0.5), 0.5, name="f") == 0.0
+        assert assert_close(sp.Matrix([[0.5, 1.5]]), np.array([[0.5, 1.5]]), name="m") == 0.0
+        with pytest.raises(AssertionError, match="inf: expected -inf, got inf"):
+            assert_close(np.inf, -np.inf, name="inf")  # inf / inf in the relative error must not warn
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "message"),
+    [
+        (sp.I, 1.0, "z: the value 1j is not real"),
+        (1.0, 1 + 1j, "z: the value (1+1j) is not real"),
+        ("abc", 1.0, "z: 'abc' is not a number or an array of numbers"),
+    ],
+)
+def test_assert_close_rejects_what_is_not_a_real_number(got, expected, message):
+    with pytest.raises(AssertionError) as caught:
+        assert_close(got, expected, name="z")
+    assert str(caught.value) == message
+
+
+# ---------------------------------------------------------------------------- checks/gradients.py
+
+x, y, z = sp.symbols("x y z", real=True)
+
+
+def message(error_type, call, *args, **kwargs) -> str:
+    with pytest.raises(error_type) as caught:
+        call(*args, **kwargs)
+    return str(caught.value)
+
+
+def square(t):
+    return t**2
+
+
+def test_report_lists_every_wrt_entry():
+    W = matrix_symbols("W", 1, 2)
+    report = check_gradient(lambda a, w: a * w.sum(), [W[0] + W[1], sp.Matrix([[x, x]])], [x, W])
+    assert str(report).splitlines()[0] == "✓ gradient of f w.r.t. x, W: 5 points × 3 entries agree."
+
+
+@pytest.mark.parametrize(
+    ("claimed", "wrt", "expected"),
+    [
+        (5, [x], "claimed must be a list aligned with wrt (one entry per wrt entry)"),
+        ([sp.Matrix([x, x])], [x], "claimed[0] (for x) is a 2×1 Matrix, but x is a scalar"),
+        ([True], [x], "claimed[0] (for x) is a bool; pass a SymPy expression"),
+        (["2*x"], [x], "claimed[0] (for x) is a string; pass a SymPy expression"),
+        ([[2, 3]], [x], "claimed[0] (for x) is a list, not a SymPy expression"),
+        (
+            [sp.ones(1, 2)],
+            [vector_symbols("v", 2)],
+            "claimed[0] (for v) must be a Matrix of shape (2, 1); got a Matrix of shape (1, 2)",
+        ),
+        ([3], [vector_symbols("v", 2)], "claimed[0] (for v) must be a Matrix of shape (2, 1); got a int"),
+        (
+            [2 * y],
+            [x],
+            "claimed uses symbols that are not in wrt: ['y']. "
+            "Substitute values for them (expr.subs) or add them to wrt.",
+        ),
+    ],
+)
+def test_malformed_claims_get_exact_messages(claimed, wrt, expected):
+    assert message(ValueError, check_gradient, lambda t: t.sum() ** 2, claimed, wrt) == expected
+
+
+def test_python_numbers_are_valid_claims():
+    assert check_gradient(lambda t: 0.5 * t, [0.5], [x]).max_abs_error == 0.0
+    assert check_gradient(lambda t: 3 * t, [3], [x]).max_abs_error == 0.0
+
+
+def test_jacobian_claim_must_be_a_matrix_message():
+    assert message(ValueError, check_jacobian, lambda t: t, 5, [x]) == (
+        "claimed Jacobian must be a Matrix with 1 columns (one per scalar in wrt); got a int"
+    )
+
+
+def test_disconnected_output_message_is_exact():
+    text = message(ValueError, check_gradient, lambda t: torch.tensor(t.item(), dtype=torch.float64), [1], [x])
+    assert text == (
+        "fn's output is not connected to its inputs by autograd (did it use .item(), "
+        "NumPy, torch.no_grad or build a new tensor?)"
+    )
+
+
+def test_three_scalars_are_passed_in_order():
+    report = check_gradient(
+        lambda a, b, c: a + 2 * b + 3 * c + a * b * c, [1 + y * z, 2 + x * z, 3 + x * y], [x, y, z], trials=3
+    )
+    assert report.entries == 3
+    # the point is described entry by entry, each with its own value
+    text = message(
+        GradientMismatch,
+        check_gradient,
+        lambda a, b, c: a + 2 * b + 3 * c,
+        [1, 2, 4],
+        [x, y, z],
+        at=[{x: 0.1, y: 0.2, z: 0.3}],
+        trials=0,
+    )
+    assert "point: x=0.1, y=0.2, z=0.3\n" in text
+
+
+def test_an_unused_input_has_a_zero_gradient():
+    assert check_gradient(lambda a, b: a**2, [2 * x, 0], [x, y]).entries == 2
+
+
+def test_explicit_matrix_points_are_read_entry_by_entry():
+    v = vector_symbols("v", 2)
+    point = [{v: [sp.Rational(1, 3), sp.Rational(-1, 7)], x: 0.123456789}]
+    report = check_gradient(
+        lambda t, a: a * (t[0, 0] ** 2 + t[1, 0] ** 3),
+        [2 * x * v[0], 3 * x * v[1] ** 2] and [sp.Matrix([2 * x * v[0], 3 * x * v[1] ** 2]), v[0] ** 2 + v[1] ** 3],
+        [v, x],
+        at=point,
+        trials=0,
+    )
+    assert report.points == 1
+    text = message(
+        GradientMismatch,
+        check_gradient,
+        lambda t, a: a * t.sum(),
+        [sp.Matrix([x, 2 * x]), v[0] + v[1]],
+        [v, x],
+        at=point,
+        trials=0,
+    )
+    assert "  point: v=[[ 0.333333],\n [-0.142857]], x=0.123457\n" in text
+    assert message(ValueError, check_gradient, lambda t: t.sum(), [sp.ones(2, 1)], [v], at=[{v: [1.0]}]) == (
+        "the point gives 1 values for a Matrix with 2 entries"
+    )
+    assert message(ValueError, check_gradient, lambda a, b: a * b, [y, x], [x, y], at=[{x: 1.0}]) == (
+        "an explicit point gives no value for ['y']"
+    )
+
+
+@pytest.mark.parametrize(
+    ("entries", "stem"),
+    [
+        (sp.symbols("w_h_1 w_h_2", real=True), "w"),  # the stem is what comes before the first underscore
+        (sp.symbols("a b", real=True), "wrt[0]"),  # no common stem
+        ((sp.Symbol("a", real=True),), "wrt[0]"),  # a stem needs an underscore
+        ((sp.Symbol("q_1", real=True), sp.Symbol("q", real=True)), "q"),  # the first entry decides
+    ],
+)
+def test_matrix_stem_in_labels(entries, stem):
+    m = sp.Matrix(entries)
+    last = len(entries) - 1
+    wrong = sp.zeros(len(entries), 1)
+    text = message(GradientMismatch, check_gradient, lambda t: t[-1, 0] * 2, [wrong], [m], trials=1)
+    assert text.startswith(f"gradient mismatch for ∂f/∂{stem}[{last}, 0] ({entries[last]}) at random point 0")
+
+
+def test_finite_differences_use_the_documented_steps():
+    # central differences with h = eps^(1/3) max(1, |x|): truncation error h² f'''/6 ≈ 5e-11 relative here
+    report = check_gradient(lambda t: t**3, [3 * x**2], [x], at=[{x: 0.5}], trials=0)
+    assert 1e-12 < report.max_fd_rel_error < 1e-10
+    # far from 0 the step grows with |x|, keeping round-off (eps |f| / h) small
+    report = check_gradient(lambda t: t**2, [2 * x], [x], at=[{x: 1000.0}], trials=0)
+    assert report.max_fd_rel_error < 1e-8
+    # second differences with h = eps^(1/4) max(1, |x|): error ≈ h² f''''/12 / f'' ≈ 1e-8 here
+    report = check_hessian(lambda t: t**4, sp.Matrix([[12 * x**2]]), [x], at=[{x: 0.5}], trials=0)
+    assert report.max_fd_rel_error < 1e-7
+
+
+def test_non_square_jacobian_differences_have_the_right_orientation():
+    v = vector_symbols("v", 2)
+    claimed = sp.Matrix([[1, 0], [0, 2 * v[1]], [v[1], v[0]]])
+    report = check_jacobian(lambda t: torch.stack([t[0, 0], t[1, 0] ** 2, t[0, 0] * t[1, 0]]), claimed, [v])
+    assert report.entries == 6 and report.max_fd_rel_error < 1e-8
+
+
+def test_relative_errors_are_reported_relative_to_the_larger_value():
+    report = check_gradient(lambda t: t**2 * (1 + 1e-12), [2 * x], [x], at=[{x: 0.25}, {x: 3.0}], trials=0)
+    assert report.max_rel_error == pytest.approx(1e-12, rel=1e-3)
+    assert report.max_abs_error == pytest.approx(6e-12, rel=1e-3)
+
+
+def test_relative_helper_edge_cases():
+    from checks.gradients import _relative
+
+    assert _relative(np.array([0.0]), np.array([0.0]), 0.0).tolist() == [0.0]
+    assert _relative(np.array([0.0]), np.array([0.0]), 1.0).tolist() == [0.0]
+    assert _relative(np.array([1e-12]), np.array([0.0]), 1e-12).tolist() == [0.0]  # at the floor: absolute
+    assert _relative(np.array([np.inf]), np.array([1.0]), 0.0).tolist() == [np.inf]
+    assert _relative(np.array([1.0]), np.array([np.nan]), 0.0).tolist() == [np.inf]
+
+
+def test_an_infinite_claim_fails_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        text = message(GradientMismatch, check_gradient, square, [sp.oo], [x], trials=1)
+    assert "relative error:     inf" in text
+
+
+def test_near_kink_helper():
+    from checks.gradients import _near_kink
+    from checks.points import KINK_MARGIN
+
+    assert _near_kink([lambda v: KINK_MARGIN], np.array([0.0])) is False  # exactly at the margin is far enough
+    assert _near_kink([lambda v: 1 / float(v)], np.array([0.0])) is True  # cannot be evaluated: treated as a kink
+    assert _near_kink([], np.array([0.0])) is False
+
+
+class SlightlyOffBackward(torch.autograd.Function):
+    """t², whose backward pass is off by 1.7e-5: just outside finite differences' tolerance near t = 0.1."""
+
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t**2
+
+    @staticmethod
+    def backward(ctx, grad):
+        (t,) = ctx.saved_tensors
+        return grad * (2 * t + 1.7e-5)
+
+
+def mismatch(*args, **kwargs) -> str:
+    return message(GradientMismatch, check_gradient, *args, **kwargs)
+
+
+def test_mismatch_message_when_the_claim_is_wrong():
+    assert mismatch(square, [3 * x], [x], at=[{x: 0.3}], trials=0) == (
+        "gradient mismatch for ∂f/∂x at explicit point 0 (seed 0):\n"
+        "  point: x=0.3\n"
+        "  SymPy (claimed):    0.89999999999999991\n"
+        "  torch.autograd:     0.59999999999999998\n"
+        "  finite differences: 0.60000000000022913\n"
+        "  relative error:     3.333e-01 (rtol 1e-09, atol 1e-12)\n"
+        "  the claimed (SymPy) formula disagrees with both autograd and finite differences: the claim is wrong."
+    )
+    # large values: finite differences are judged relative to their size
+    assert mismatch(lambda t: t**4, [3 * x**3], [x], at=[{x: 40.0}], trials=0).endswith(
+        "  relative error:     2.500e-01 (rtol 1e-09, atol 1e-12)\n"
+        "  the claimed (SymPy) formula disagrees with both autograd and finite differences: the claim is wrong."
+    )
+
+
+def test_mismatch_message_at_a_kink():
+    assert mismatch(torch.relu, [sp.Heaviside(x)], [x], at=[{x: 0.0}], trials=0) == (
+        "gradient mismatch for ∂f/∂x at explicit point 0 (seed 0):\n"
+        "  point: x=0\n"
+        "  SymPy (claimed):    0.5\n"
+        "  torch.autograd:     0\n"
+        "  finite differences: not used here (a kink, or a coordinate not sampled)\n"
+        "  relative error:     1.000e+00 (rtol 1e-09, atol 1e-12)\n"
+        "  the claimed (SymPy) formula disagrees with autograd."
+    )
+
+
+def test_mismatch_message_when_autograd_is_off_too():
+    # 1.7e-5 apart is more than 1e-5 × (|value| + 1): the claim is not confirmed by finite differences
+    assert mismatch(SlightlyOffBackward.apply, [3 * x], [x], at=[{x: 0.1}], trials=0).endswith(
+        "  relative error:     3.333e-01 (rtol 1e-09, atol 1e-12)\n"
+        "  the claimed (SymPy) formula disagrees with autograd."
+    )
+
+
+def test_mismatch_message_blames_fn_exactly():
+    class WrongBackward(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t)
+            return t**2
+
+        @staticmethod
+        def backward(ctx, grad):
+            (t,) = ctx.saved_tensors
+            return grad * 3 * t
+
+    text = mismatch(WrongBackward.apply, [3 * x], [x], at=[{x: 0.5}], trials=0)
+    assert text.splitlines()[-1] == (
+        "  autograd and finite differences disagree: fn is not differentiable here or its backward pass is wrong."
+    )
+
+
+@pytest.mark.parametrize(
+    ("n", "more"),
+    [
+        (1, None),
+        (2, "  1 more entries disagree: ∂f/∂v[1, 0] (v_2)"),
+        (7, "  6 more entries disagree: " + ", ".join(f"∂f/∂v[{k}, 0] (v_{k + 1})" for k in range(1, 7))),
+        (8, "  7 more entries disagree: " + ", ".join(f"∂f/∂v[{k}, 0] (v_{k + 1})" for k in range(1, 7)) + " …"),
+    ],
+)
+def test_mismatch_message_counts_the_other_wrong_entries(n, more):
+    v = vector_symbols("v", n)
+    text = mismatch(lambda t: (t**2).sum() / 2, [2 * v], [v], at=[{v: [0.5] * n}], trials=0)
+    last = text.splitlines()[-1]
+    if more is None:
+        assert last.startswith("  the claimed (SymPy) formula disagrees with both")
+    else:
+        assert last == more
+
+
+def test_mismatch_message_for_a_coordinate_without_finite_differences():
+    v = vector_symbols("v", 65)  # more than FD_MAX_COORDINATES: v_1 is not sampled at this seed
+    text = mismatch(lambda t: (t**2).sum() / 2, [2 * v], [v], trials=1, seed=44)
+    assert text.startswith("gradient mismatch for ∂f/∂v[0, 0] (v_1) at random point 0 (seed 44):")
+    assert "\n  finite differences: not used here (a kink, or a coordinate not sampled)\n" in text
+    assert "\n  the claimed (SymPy) formula disagrees with autograd.\n  64 more entries disagree" in text
+
+
+def test_far_from_zero_helper():
+    from checks.points import KINK_MARGIN, _far_from_zero
+
+    assert _far_from_zero(lambda: KINK_MARGIN, []) is True
+    assert _far_from_zero(lambda: 1 / 0.0, []) is False
+
+
+# ---------------------------------------------------------------------------- derivations/
+
+
+def test_derivation_latex_is_exact():
+
+    d = Derivation(x**2 + x, name="n", lhs="f").step(x * (x + 1), r"a\b {c} 50% x_1 #2 & more $ ^ ~")
+    assert d.latex() == (
+        "\\begin{aligned}\nf &= x^{2} + x \\\\\n&= x \\left(x + 1\\right) && "
+        "\\text{a\u29f5b \\{c\\} 50\\% x\\_1 \\#2 \\& more \\$ \\^{} \\~{}}\n\\end{aligned}"
+    )
+    d = Derivation(x**2 + x, name="n").step(x * (x + 1), "factor").step(x * x + x, "expand")
+    assert d.latex() == (
+        "\\begin{aligned}\n&x^{2} + x \\\\\n&= x \\left(x + 1\\right) && \\text{factor} \\\\\n"
+        "&= x^{2} + x && \\text{expand}\n\\end{aligned}"
+    )
+
+
+def test_equation_passes_latex_options():
+    from derivations import Equation
+
+    assert Equation("f", 2 * x, mul_symbol="dot").latex() == "f = 2 \\cdot x"
+
+
+def test_instantiate_two_indices_and_bad_indices():
+    from derivations import instantiate
+
+    W = sp.IndexedBase("W")
+    i, j = sp.symbols("i j", integer=True, positive=True)
+    M = matrix_symbols("W", 2, 2)
+    assert instantiate(W[i, j] * W[j, i] + W[i, i], {i: 1, j: 2}, {W: M}) == M[0, 1] * M[1, 0] + M[0, 0]
+    assert message(ValueError, instantiate, W[0, 1], {}, {W: M}) == "W[0, 1] is not a 1-based index into W"
+
+
+# ---------------------------------------------------------------------------- checks/gradients.py, continued
+
+
+@pytest.mark.parametrize(
+    ("wrt", "expected"),
+    [
+        ([], "wrt must be a non-empty list of Symbols and/or Matrices of Symbols, e.g. [x] or [W, b]"),
+        ({x}, "wrt must be a non-empty list of Symbols and/or Matrices of Symbols, e.g. [x] or [W, b]"),
+        ([sp.Matrix([x, 2])], "wrt[0] must be a Matrix of Symbols; it contains 2"),
+        ([x, sp.zeros(0, 2)], "wrt[1] must be a Matrix of Symbols; it contains no entries"),
+        ([sp.zeros(2, 0)], "wrt[0] must be a Matrix of Symbols; it contains no entries"),
+        ([x, y, x], "wrt lists these symbols more than once: ['x']"),
+    ],
+)
+def test_malformed_wrt_gets_exact_messages(wrt, expected):
+    assert message(ValueError, check_gradient, lambda *t: t[0].sum(), [0] * len(wrt), wrt) == expected
+
+
+def test_a_one_by_one_matrix_is_a_valid_wrt():
+    assert check_gradient(lambda w: w.sum() ** 2, [sp.Matrix([[2 * x]])], [sp.Matrix([[x]])]).entries == 1
+
+
+def test_fn_errors_get_exact_messages():
+    v = vector_symbols("v", 2)
+    assert message(ValueError, check_gradient, lambda a, t: a @ t, [0, sp.zeros(2, 1)], [x, v]) == (
+        "fn raised RuntimeError: both arguments to matmul need to be at least 1D, but they are 0D and 2D "
+        "— it was called with 2 float64 tensor(s) of shapes (), (2, 1), one per wrt entry"
+    )
+    assert message(ValueError, check_gradient, lambda t: 1.0, [0], [x]) == (
+        "fn must return a torch tensor; it returned float"
+    )
+    assert message(ValueError, check_gradient, "t**2", [0], [x]) == (
+        "fn must be a callable torch implementation; got str"
+    )
+    assert message(ValueError, check_gradient, square, [2 * x], [x], trials=0) == (
+        "a check needs at least one point: trials >= 1 or an explicit point in at="
+    )
+
+
+def test_kinks_are_avoided_only_when_asked():
+    # every point of this domain is within KINK_MARGIN of the kink at 0
+    assert message(ValueError, check_gradient, torch.relu, [sp.Heaviside(x)], [x], domain={x: (1e-4, 5e-4)}).startswith(
+        "no point at least 0.001 away from the kinks [x] in 1000 draws"
+    )
+    report = check_gradient(torch.relu, [sp.Heaviside(x)], [x], domain={x: (1e-4, 5e-4)}, avoid_kinks=False)
+    assert report.points == 5
+    # without avoidance the first random point straddles the kink: finite differences disagree there
+    text = message(
+        GradientMismatch,
+        check_gradient,
+        torch.relu,
+        [sp.Heaviside(x)],
+        [x],
+        trials=1,
+        avoid_kinks=False,
+        domain={x: (-1e-6, 1e-6)},
+    )
+    assert "at random point 0 (seed 0)" in text and "fn is not differentiable here" in text
+
+
+def test_a_claim_with_an_imaginary_part_is_wrong():
+    assert "SymPy (claimed):    nan" in message(GradientMismatch, check_gradient, square, [2 * x + sp.I / 2], [x])
+
+
+def test_domain_and_seed_choose_the_points():
+    report = check_gradient(lambda t: torch.sqrt(t - 4), [1 / (2 * sp.sqrt(x - 4))], [x], domain={x: (5.0, 6.0)})
+    assert report.points == 5 and report.seed == 0
+    text = message(GradientMismatch, check_gradient, square, [3 * x], [x], trials=1, seed=3)
+    drawn = sample_points([x], 1, seed=3)[0][x]
+    assert f"point: x={drawn:.6g}\n" in text and "(seed 3)" in text
+
+
+def test_failures_name_explicit_and_random_points():
+    # -2|x| is right for x < 0 (the explicit points) and wrong at the first random point (x ≈ 0.548)
+    text = mismatch(square, [-2 * sp.Abs(x)], [x], at=[{x: -0.5}, {x: -1.0}], trials=3)
+    assert text.startswith("gradient mismatch for ∂f/∂x at random point 0 (seed 0):\n  point: x=0.547847\n")
+    text = mismatch(square, [-2 * sp.Abs(x)], [x], at=[{x: -0.5}, {x: 1.0}], trials=3)
+    assert text.startswith("gradient mismatch for ∂f/∂x at explicit point 1 (seed 0):\n  point: x=1\n")
+
+
+def test_ledger_records_of_checks(records):
+    v = vector_symbols("v", 2)
+    report = check_gradient(lambda a, t: a * t.sum(), [v[0] + v[1], sp.Matrix([x, x])], [x, v], name="g", trials=2)
+    assert records == [(("gradient", "g", ["x", "v"], 2, report.max_abs_error, report.max_rel_error), {"passed": True})]
+    assert (report.fd_coordinates, report.seed, report.entries) == (3, 0, 3)
+    records.clear()
+    with pytest.raises(GradientMismatch):
+        check_gradient(square, [3 * x], [x], name="h", at=[{x: 1.0}], trials=2)
+    assert records == [(("gradient", "h", ["x"], 3, None, None), {"passed": False})]
+
+
+def test_an_exactly_zero_gradient_passes_with_zero_tolerance():
+    assert check_gradient(lambda t: 0 * t + 1, [0], [x], atol=0.0, rtol=0.0).max_abs_error == 0.0
+
+
+def test_finite_difference_errors_are_judged_relative_to_the_function_scale():
+    # scale = max(1, |f|): a derivative of 1.1e-5 is above the 1e-5 floor when |f| < 1 ...
+    report = check_gradient(lambda t: 1.5e-5 * t**3, [4.5e-5 * x**2], [x], at=[{x: 0.5}], trials=0)
+    assert report.max_fd_rel_error > 0
+    # ... and one of 3.75e-5 is below it when |f| = 10: judged by absolute error there
+    report = check_gradient(lambda t: 10 + 5e-5 * t**3, [1.5e-4 * x**2], [x], at=[{x: 0.5}], trials=0)
+    assert report.max_fd_rel_error == 0.0
+
+
+def test_large_values_keep_finite_differences_within_tolerance():
+    assert check_gradient(lambda t: t**4, [4 * x**3], [x], at=[{x: 40.0}], trials=0).points == 1
+
+
+# ---------------------------------------------------------------------------- derivations/steps.py
+
+
+def test_verify_equal_ledger_records(records):
+
+    assert verify_equal(sp.exp(x) * sp.exp(y), sp.exp(x + y)) == "symbolic"
+    assert verify_equal(sp.sqrt((x - 5) ** 2), x - 5, domain={x: (6, 7)}, name="n") == "numeric"
+    with pytest.raises(StepError):
+        verify_equal(x, x + 1, name="bad")
+    assert records == [
+        (("identity (symbolic)", "identity", [], 0, 0.0, 0.0), {"passed": True}),
+        (("identity (numeric)", "n", [], 6, 0.0, 0.0), {"passed": True}),
+        (("identity", "bad", [], 0, None, None), {"passed": False}),
+    ]
+
+
+def test_derivation_steps_are_recorded_under_their_name(records):
+
+    d = Derivation(x * (x + 1), name="d")
+    assert d.steps[0] == Step(x * (x + 1), "", "definition")
+    d.step(x**2 + x, "expand")
+    assert records == [(("identity (symbolic)", "d, step 1", [], 0, 0.0, 0.0), {"passed": True})]
+
+
+def test_derivation_uses_its_domain_and_seed():
+
+    d = Derivation(sp.sqrt((x - 5) ** 2), name="abs", domain={x: (6, 7)}).step(x - 5, "x > 5")
+    assert d.steps[-1].method == "numeric"
+    default = "at x=0.547847 the previous expression is 0.3001360607030370761 but this step gives"
+    assert message(StepError, verify_equal, x**2, x**2 + 1).startswith(default)
+    assert message(StepError, Derivation(x**2, name="d").step, x**2 + 1, "wrong") == (
+        "step 1 of derivation 'd' (wrong) does not follow from step 0: " + default + " 1.3001360607030370761 "
+        "(difference 1.0)"
+    )
+    seeded = message(StepError, Derivation(x**2, name="d", seed=3).step, x**2 + 1, "wrong")
+    assert seeded.endswith(message(StepError, verify_equal, x**2, x**2 + 1, seed=3))
+    assert "x=0.547847" not in seeded
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda: Derivation("x", name="d"), "start is a string; derivations take SymPy expressions"),
+        (lambda: Derivation(x, name="d").step([x], "why"), "step 1 is a list, not a SymPy expression"),
+        (lambda: verify_equal("x", x), "before is a string; derivations take SymPy expressions"),
+        (lambda: verify_equal(x, {x}), "after is a set, not a SymPy expression"),
+    ],
+)
+def test_non_expressions_get_exact_messages(call, expected):
+    assert message(ValueError, call) == expected
+
+
+def test_shape_and_symbolic_results_are_exact():
+
+    v = vector_symbols("v", 2)
+    assert message(StepError, verify_equal, v, v.T) == "the shapes differ: (2, 1) before, (1, 2) after"
+    assert verify_equal(x, x) == "symbolic"
+    assert verify_equal(sp.Matrix([x * (x + 1), 2 * x]), sp.Matrix([x**2 + x, x + x])) == "symbolic"
+    # a large polynomial identity is proved by expansion alone (simplify is not tried above 400 operations)
+    assert verify_equal((x + y + 1) ** 12, sp.expand((x + y + 1) ** 12)) == "symbolic"
+
+
+def test_unevaluable_steps_need_every_entry_proved():
+
+    f = sp.Function("f")
+    with pytest.raises(StepError):
+        verify_equal(f(x) + 1, f(x))
+    with pytest.raises(StepError):
+        verify_equal(sp.Matrix([f(x), f(x) + 1]), sp.Matrix([f(x), f(x)]))
+
+
+def test_an_index_only_in_a_derivative_variable_is_drawn():
+
+    n = sp.Symbol("n", integer=True, positive=True)
+    i, k = sp.symbols("i k", integer=True, positive=True)
+    X = sp.IndexedBase("x", real=True)
+    d = Derivation(sp.Derivative(sp.Sum(X[k] ** 2, (k, 1, n)), X[i]), name="d", indices={i: n})
+    d.step(sp.Sum(2 * X[k] * sp.KroneckerDelta(i, k), (k, 1, n)), "term by term")
+    assert len(d.steps) == 2
+
+
+def test_numeric_agreement_tolerance():
+
+    # large values: 1e-40 relative, not absolute
+    assert verify_equal(sp.exp(x + 60), sp.exp(60) * sp.exp(x)) in {"symbolic", "numeric"}
+    # values near 0: 1e-40 absolute (this difference evaluates to ~1e-51, not to 0)
+    assert verify_equal(sp.tanh(x) - (sp.exp(2 * x) - 1) / (sp.exp(2 * x) + 1), 0) in {"symbolic", "numeric"}
+    with pytest.raises(StepError):
+        verify_equal(x, x + sp.Float("1.5e-40", 60))
+
+
+# ---------------------------------------------------------------------------- checks/points.py
+
+
+def test_kink_expressions_exactly():
+    from checks.points import kink_expressions
+
+    expr = (
+        sp.Abs(x)
+        + sp.sign(y)
+        + sp.Heaviside(x - 1)
+        + sp.DiracDelta(y + 2)
+        + sp.Max(x, y, 0)
+        + sp.Min(x, 3 * y)
+        + sp.Piecewise((x, x < 3), (y, True))
+        + sp.Abs(x)  # repeated: listed once
+    )
+    found = kink_expressions([expr, sp.Matrix([sp.Abs(z), sp.Heaviside(sp.Integer(2))])])
+    assert set(found) == {x, y, x - 1, y + 2, x - y, -x, -y, x - 3 * y, x - 3, z}
+    assert len(found) == len(set(found))  # no duplicates, and no constant (Heaviside(2) has no kink)
+    assert kink_expressions([sp.Abs(x)]) == [x] and kink_expressions([x**2]) == []
+
+
+@pytest.mark.parametrize(
+    ("assumptions", "expected"),
+    [
+        ({"integer": True}, (1, 4)),
+        ({"positive": True}, (0.25, 2.5)),
+        ({"nonnegative": True}, (0.25, 2.5)),
+        ({"negative": True}, (-2.5, -0.25)),
+        ({"nonpositive": True}, (-2.5, -0.25)),
+        ({"real": True}, (-2.0, 2.0)),
+    ],
+)
+def test_symbol_ranges(assumptions, expected):
+    from checks.points import symbol_range
+
+    assert symbol_range(sp.Symbol("s", **assumptions)) == expected
+
+
+def test_sample_points_draws_exactly_these_values():
+    n = sp.Symbol("n", integer=True, positive=True)
+    p = sp.Symbol("p", positive=True)
+    drawn = sample_points([x, n, p], 200, seed=5)
+    assert len(drawn) == 200 and all(set(d) == {x, n, p} for d in drawn)
+    assert {d[n] for d in drawn} == {1.0, 2.0, 3.0, 4.0}  # the integer range is closed
+    assert all(0.25 <= d[p] < 2.5 and -2 <= d[x] < 2 for d in drawn)
+    rng = np.random.default_rng(5)
+    first = [float(rng.uniform(-2, 2)), float(rng.integers(1, 5)), float(rng.uniform(0.25, 2.5))]
+    assert [drawn[0][x], drawn[0][n], drawn[0][p]] == first
+    assert sample_points([x], 3, seed=5) != sample_points([x], 3, seed=6)
+
+
+def test_sample_points_domain_and_kinks():
+    drawn = sample_points([x], 50, seed=0, domain={x: (-0.01, 0.01)}, avoid=[x, y, sp.Integer(0)])
+    assert all(1e-3 <= abs(d[x]) <= 0.01 for d in drawn)  # kinks in y or constant ones are ignored
+    assert message(ValueError, sample_points, [x], 1, domain={y: (0, 1)}) == (
+        "domain names symbols that are not being sampled: ['y']"
+    )
+    assert message(ValueError, sample_points, [x], 1, domain={x: (0, 1e-4)}, avoid=[x]) == (
+        "no point at least 0.001 away from the kinks [x] in 1000 draws; pass a domain that avoids them, "
+        "or avoid_kinks=False"
+    )
+    # a kink that cannot be evaluated at a point counts as hit: the point is redrawn
+    assert all(d[x] > 0 for d in sample_points([x], 20, seed=0, avoid=[sp.log(x)]))
+
+
+# ---------------------------------------------------------------------------- derivations/display.py
+
+
+def test_answer_box_spec_and_html_exactly():
+    from derivations import AnswerBox
+
+    box = AnswerBox(sp.Max(x, 0) + y, points=2, seed=1, rtol=1e-7)
+    assert box.spec() == {
+        "variables": ["x", "y"],
+        "functions": ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigma", "max", "abs"],
+        "points": [
+            {"x": 0.047286498801026866, "y": 1.8018547853037412},
+            {"x": -1.423361549121465, "y": 1.7945977885489754},
+        ],
+        "values": [1.849141284104768, 1.7945977885489754],
+        "rtol": 1e-07,
+    }
+    q = "&quot;"
+    assert box._repr_html_() == (
+        f'<div class="answer-box" data-answer="{{{q}variables{q}: [{q}x{q}, {q}y{q}], {q}functions{q}: [{q}exp{q}, '
+        f"{q}log{q}, {q}sqrt{q}, {q}sin{q}, {q}cos{q}, {q}tanh{q}, {q}sigma{q}, {q}max{q}, {q}abs{q}], "
+        f"{q}points{q}: [{{{q}x{q}: 0.047286498801026866, {q}y{q}: 1.8018547853037412}}, "
+        f"{{{q}x{q}: -1.423361549121465, {q}y{q}: 1.7945977885489754}}], "
+        f'{q}values{q}: [1.849141284104768, 1.7945977885489754], {q}rtol{q}: 1e-07}}">'
+        '<label>Your answer: <input type="text" class="answer-input" autocomplete="off" spellcheck="false" '
+        'placeholder="e.g. 2*x*exp(x^2)"></label> <button type="button" class="answer-check">Check</button>'
+        '<div class="answer-help">Use <code>x</code>, <code>y</code>, numbers, + − * / ^, parentheses and '
+        "exp, log, sqrt, sin, cos, tanh, sigma, max, abs.</div>"
+        '<div class="answer-feedback" role="status" aria-live="polite"></div></div>'
+    )
+    assert repr(box) == "AnswerBox(y + Max(0, x), 2 points)"
+    constant = AnswerBox(sp.Integer(3), points=1)
+    assert constant.spec()["points"] == [{}] and constant.spec()["values"] == [3.0]
+    assert constant.spec()["rtol"] == 1e-6 and len(AnswerBox(sp.exp(x)).values) == 8
+    assert "Use no variables, numbers" in constant._repr_html_()
+    assert message(ValueError, AnswerBox, sp.sqrt(x - 10), points=2) == (
+        "only 0 of 8 sample points give a real value for sqrt(x - 10)"
+    )
+    # only real values are kept: sqrt at negative x is skipped, not displayed
+    assert all(p["x"] > 0 for p in AnswerBox(sp.sqrt(x), points=3).points)
+
+
+def test_equation_repr_and_latex_display():
+    from derivations import Equation
+
+    eq = Equation("f", x**2)
+    assert repr(eq) == "f = x**2" and eq._repr_latex_() == "$$f = x^{2}$$"
+
+
+# ---------------------------------------------------------------------------- checks/expected.py
+
+
+def test_expect_failure_catches_records_and_rejects():
+    from checks.expected import expect_failure
+
+    with expect_failure(match="∂f/∂x") as caught:
+        assert ledger._expecting == 1
+        check_gradient(square, [3 * x], [x])
+    assert type(caught.error) is GradientMismatch and str(caught) == str(caught.error)
+    assert ledger._expecting == 0
+    with pytest.raises(AssertionError) as passed:
+        with expect_failure(ValueError):
+            pass
+    assert str(passed.value) == "expected the block to fail with ValueError, but it passed"
+    with pytest.raises(AssertionError) as unmatched:
+        with expect_failure(match="zzz"):
+            raise AssertionError("boom")
+    assert str(unmatched.value) == "the block failed, but its message lacks 'zzz': boom"
+    with pytest.raises(KeyError):
+        with expect_failure(ValueError):
+            raise KeyError("other kinds pass through")
+
+
+# ---------------------------------------------------------------------------- derivations/steps.py, continued
+
+
+def test_step_error_fields():
+    bare = StepError("m")
+    assert (bare.derivation, bare.step, bare.why, bare.point) == ("", None, "", "")
+    with pytest.raises(StepError) as caught:
+        Derivation(x**2, name="d").step(x**2 + 1, "wrong")
+    err = caught.value
+    assert (err.derivation, err.step, err.why, err.point) == ("d", 1, "wrong", "x=0.547847")
+    assert err.this - err.previous == pytest.approx(1.0)
+
+
+def test_derivation_repr():
+    d = Derivation(x * (x + 1), name="d").step(x**2 + x, "expand").step(x * x + x, "again")
+    assert repr(d) == "Derivation('d': 2 verified steps [symbolic, symbolic] → x**2 + x)"
+
+
+def test_counterexample_names_every_variable_and_the_seed_decides():
+    assert message(StepError, verify_equal, x * y, x * y + 1).startswith("at x=0.547847, y=-0.920853 the previous")
+    assert message(StepError, verify_equal, x, x + 1, seed=3).startswith("at x=-0.253938 the previous")
+
+
+def test_every_one_of_the_six_points_is_checked():
+    # only the sixth point (x ≈ 1.22) falls in (1.1, 1.3), where this step is off by one
+    with pytest.raises(StepError, match=r"x=1\.22"):
+        verify_equal(x, x + sp.Piecewise((1, (x > 1.1) & (x < 1.3)), (0, True)))
+
+
+def test_points_outside_one_sides_domain_are_skipped_not_fatal():
+    # log x + log x = log x² only for x > 0; negative draws are skipped and six positive ones agree
+    assert verify_equal(sp.log(x) + sp.log(x), sp.log(x**2)) == "numeric"
+
+
+def test_kinks_of_both_sides_are_avoided():
+    # every point of the domain is within KINK_MARGIN of the kink of |x|, on either side of the step
+    with pytest.raises(ValueError, match="no point at least"):
+        verify_equal(sp.Abs(x), x, domain={x: (1e-4, 2e-4)})
+    with pytest.raises(ValueError, match="no point at least"):
+        verify_equal(x, sp.Abs(x), domain={x: (1e-4, 2e-4)})
