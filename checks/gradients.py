@@ -166,13 +166,7 @@ def check_gradient(
         labels=lambda r, c: f"∂{name}/∂{spec.labels[c]}",
         fd_rtol=FD_RTOL,
         fd_scale=lambda v: spec.value(fn, v),
-        trials=trials,
-        seed=seed,
-        rtol=rtol,
-        atol=atol,
-        at=at,
-        domain=domain,
-        avoid=_kinks(avoid_kinks, claim, kinks),
+        settings=_Settings(trials, seed, rtol, atol, at, domain, avoid_kinks, kinks),
     )
 
 
@@ -244,13 +238,7 @@ def check_jacobian(
         labels=lambda r, c: f"∂{name}[{r}]/∂{spec.labels[c]}",
         fd_rtol=FD_RTOL,
         fd_scale=lambda v: float(np.max(np.abs(vector_value(v)))),
-        trials=trials,
-        seed=seed,
-        rtol=rtol,
-        atol=atol,
-        at=at,
-        domain=domain,
-        avoid=_kinks(avoid_kinks, list(claimed), kinks),
+        settings=_Settings(trials, seed, rtol, atol, at, domain, avoid_kinks, kinks),
     )
 
 
@@ -311,13 +299,7 @@ def check_hessian(
         labels=lambda r, c: f"∂²{name}/∂{spec.labels[r]}∂{spec.labels[c]}",
         fd_rtol=FD_HESSIAN_RTOL,
         fd_scale=lambda v: spec.value(fn, v),
-        trials=trials,
-        seed=seed,
-        rtol=rtol,
-        atol=atol,
-        at=at,
-        domain=domain,
-        avoid=_kinks(avoid_kinks, list(claimed), kinks),
+        settings=_Settings(trials, seed, rtol, atol, at, domain, avoid_kinks, kinks),
     )
 
 
@@ -506,10 +488,6 @@ def _checked_callable(fn: object) -> Callable[..., torch.Tensor]:
     return fn
 
 
-def _kinks(avoid: bool, claim: Sequence[sp.Expr], extra: Sequence[sp.Expr]) -> list[sp.Expr]:
-    return kink_expressions([*claim, *extra]) if avoid else []
-
-
 # ---------------------------------------------------------------------------- numerics
 
 
@@ -579,6 +557,20 @@ def _lambdify_rows(symbols: list[sp.Symbol], rows: list[list[sp.Expr]]) -> Calla
     return evaluate
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """Where a check looks and how closely opinions must agree: the options every public check shares."""
+
+    trials: int
+    seed: int
+    rtol: float
+    atol: float
+    at: Sequence[Mapping[Wrt, object]]
+    domain: Mapping[sp.Symbol, tuple[float, float]] | None
+    avoid_kinks: bool
+    kinks: Sequence[sp.Expr]
+
+
 def _compare(
     kind: str,
     spec: _Spec,
@@ -589,22 +581,17 @@ def _compare(
     labels: Callable[[int, int], str],
     fd_rtol: float,
     fd_scale: Callable[[np.ndarray], float],
-    trials: int,
-    seed: int,
-    rtol: float,
-    atol: float,
-    at: Sequence[Mapping[Wrt, object]],
-    domain: Mapping[sp.Symbol, tuple[float, float]] | None,
-    avoid: list[sp.Expr],
+    settings: _Settings,
 ) -> CheckReport:
+    trials, seed, rtol, atol, at = settings.trials, settings.seed, settings.rtol, settings.atol, settings.at
+    claims = [e for row in claim_rows for e in row]
+    avoid = kink_expressions([*claims, *settings.kinks]) if settings.avoid_kinks else []
     if trials < 0 or (trials == 0 and not at):
         raise ValueError("a check needs at least one point: trials >= 1 or an explicit point in at=")
     claimed = _lambdify_rows(spec.symbols, claim_rows)
-    kink_fns = [
-        sp.lambdify(spec.symbols, k, modules="math") for k in kink_expressions([e for r in claim_rows for e in r])
-    ]
+    kink_fns = [sp.lambdify(spec.symbols, k, modules="math") for k in kink_expressions(claims)]
     points = [spec.point_values(p) for p in at]
-    drawn = sample_points(spec.symbols, trials, seed=seed, avoid=avoid, domain=domain)
+    drawn = sample_points(spec.symbols, trials, seed=seed, avoid=avoid, domain=settings.domain)
     points += [np.array([p[s] for s in spec.symbols]) for p in drawn]
     rng = np.random.default_rng(seed + 1)
     n = spec.size
