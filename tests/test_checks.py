@@ -125,18 +125,21 @@ def test_points_avoid_kinks_unless_asked():
     check_gradient(torch.relu, [sp.Heaviside(x, 0)], [x], at=[{x: 0.0}], trials=0)
 
 
+class WrongBackward(torch.autograd.Function):
+    """t² with a broken backward pass: 3t where it should be 2t."""
+
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t**2
+
+    @staticmethod
+    def backward(ctx, grad):
+        (t,) = ctx.saved_tensors
+        return grad * 3 * t
+
+
 def test_broken_backward_is_blamed_on_fn():
-    class WrongBackward(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, t):
-            ctx.save_for_backward(t)
-            return t**2
-
-        @staticmethod
-        def backward(ctx, grad):
-            (t,) = ctx.saved_tensors
-            return grad * 3 * t  # should be 2t
-
     with pytest.raises(GradientMismatch, match="fn is not differentiable here or its backward pass is wrong"):
         check_gradient(WrongBackward.apply, [3 * x], [x])
 

@@ -347,16 +347,7 @@ def test_mismatch_message_when_autograd_is_off_too():
 
 
 def test_mismatch_message_blames_fn_exactly():
-    class WrongBackward(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, t):
-            ctx.save_for_backward(t)
-            return t**2
-
-        @staticmethod
-        def backward(ctx, grad):
-            (t,) = ctx.saved_tensors
-            return grad * 3 * t
+    from tests.test_checks import WrongBackward
 
     text = mismatch(WrongBackward.apply, [3 * x], [x], at=[{x: 0.5}], trials=0)
     assert text.splitlines()[-1] == (
