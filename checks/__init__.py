@@ -7,20 +7,31 @@
 ✓ gradient of f w.r.t. x: 5 points × 1 entries agree...
 """
 
-from checks.answers import AnswerSyntaxError, AnswerVerdict, check_answer
-from checks.expected import expect_failure
-from checks.gradients import CheckReport, GradientMismatch, check_gradient, check_hessian, check_jacobian
-from checks.values import assert_close
+import importlib
 
-__all__ = [
-    "AnswerSyntaxError",
-    "AnswerVerdict",
-    "CheckReport",
-    "GradientMismatch",
-    "assert_close",
-    "check_answer",
-    "check_gradient",
-    "check_hessian",
-    "check_jacobian",
-    "expect_failure",
-]
+# Exported names and the modules that define them. They are imported on first use (PEP 562), so that
+# light users of the package, such as the book's Sphinx extension reading checks.ledger, need not
+# import torch and SymPy.
+_EXPORTS = {
+    "AnswerSyntaxError": "checks.answers",
+    "AnswerVerdict": "checks.answers",
+    "check_answer": "checks.answers",
+    "expect_failure": "checks.expected",
+    "CheckReport": "checks.gradients",
+    "GradientMismatch": "checks.gradients",
+    "check_gradient": "checks.gradients",
+    "check_hessian": "checks.gradients",
+    "check_jacobian": "checks.gradients",
+    "assert_close": "checks.values",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'checks' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,6 +1,6 @@
 """Sphinx extension: page furniture that the theme leaves wrong or empty.
 
-- Every footer says when the page was built and with which SymPy and PyTorch.
+- Every footer says when the page was written and with which SymPy and PyTorch.
 - The theme's ``default_mode`` (an ``html_context`` variable) is set; left empty, the theme logs
   "Got invalid theme mode" on every page.
 - Inline scripts are not emitted twice: sphinx-thebe adds its configuration script once per read
@@ -32,13 +32,12 @@ def footer_html() -> str:
 
 def on_config_inited(app: Sphinx, config: Config) -> None:
     config.html_static_path = [*config.html_static_path, str(STATIC)]  # the book's own scripts and styles
-    options = dict(config.html_theme_options or {})
-    options["extra_footer"] = (options.get("extra_footer") or "") + footer_html()
-    config.html_theme_options = options
     config.html_context = {**(config.html_context or {}), "default_mode": "auto"}
 
 
 def on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    # Per page, not in the config: a timestamp in the config would make Sphinx rewrite every page, every build.
+    context["theme_extra_footer"] = (context.get("theme_extra_footer") or "") + footer_html()
     seen, unique = set(), []
     for script in context.get("script_files", []):
         # Same file and attributes is the same script, whatever priority each copy was added with

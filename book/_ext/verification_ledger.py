@@ -113,8 +113,20 @@ def on_consistency(app: Sphinx, env) -> None:
             )
 
 
-def on_outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
-    # The ledger page shows other chapters' results: rebuild it on every build.
+def ledger_fingerprint(app: Sphinx) -> str:
+    """Changes exactly when the records the ledger page would show change."""
+    digest = hashlib.sha256()
+    for name, (key, _) in chapters(app).items():
+        path = ledger_dir(app) / f"{key}.jsonl"
+        digest.update(f"{name}:{key}:".encode() + (path.read_bytes() if path.exists() else b""))
+    return digest.hexdigest()
+
+
+def on_env_updated(app: Sphinx, env) -> list[str]:
+    fingerprint = ledger_fingerprint(app)
+    if getattr(env, "ledger_fingerprint", None) == fingerprint:
+        return []
+    env.ledger_fingerprint = fingerprint
     return sorted(getattr(env, "ledger_pages", set()))
 
 
@@ -197,6 +209,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("source-read", on_source_read)
     app.connect("env-purge-doc", on_purge)
     app.connect("env-check-consistency", on_consistency)
-    app.connect("env-get-outdated", on_outdated)
+    app.connect("env-updated", on_env_updated)
     app.connect("doctree-resolved", on_doctree_resolved)
     return {"parallel_read_safe": False, "parallel_write_safe": True, "env_version": 2}
