@@ -66,7 +66,11 @@ def make_floor(book: Path) -> None:
         if "{code-cell}" not in text:
             continue
         notebook = jupytext.reads(text, fmt="md:myst")
-        notebook.cells = [nbformat.v4.new_code_cell(FLOOR_CODE) if c.cell_type == "code" else c for c in notebook.cells]
+        # The comment keeps chapters with equally many cells from sharing one execution-cache entry.
+        notebook.cells = [
+            nbformat.v4.new_code_cell(f"{FLOOR_CODE}  # {path.stem} {i}") if c.cell_type == "code" else c
+            for i, c in enumerate(notebook.cells)
+        ]
         path.write_text(jupytext.writes(notebook, fmt="md:myst"))
 
 
