@@ -8,6 +8,8 @@ import math
 
 import sympy as sp
 
+from checks.points import kink_expressions, sample_points
+
 
 class Equation:
     """``lhs = rhs`` rendered by Jupyter and MyST-NB's ``glue:math`` from the SymPy object itself.
@@ -47,8 +49,6 @@ class AnswerBox:
     FUNCTIONS = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigma", "max", "abs")
 
     def __init__(self, expected: sp.Expr, *, points: int = 8, seed: int = 0, rtol: float = 1e-6) -> None:
-        from checks.points import kink_expressions, sample_points
-
         self.expected = sp.sympify(expected)
         self.symbols = sorted(self.expected.free_symbols, key=str)
         drawn = sample_points(self.symbols, 4 * points, seed=seed, avoid=kink_expressions([self.expected]))
