@@ -18,7 +18,8 @@ import sympy as sp
 import torch
 
 from checks import ledger
-from checks.points import KINK_MARGIN, kink_expressions, sample_points
+from checks.compiled import compile_numeric
+from checks.points import clear_of_kinks, kink_expressions, sample_points
 
 Wrt = sp.Symbol | sp.MatrixBase
 Claim = sp.Basic | sp.MatrixBase | int | float
@@ -540,7 +541,7 @@ def _dirac_delta(x: object, *order: object) -> np.ndarray:
 def _lambdify_rows(symbols: list[sp.Symbol], rows: list[list[sp.Expr]]) -> Callable[[np.ndarray], np.ndarray]:
     rows = [[sp.sympify(e).doit() for e in row] for row in rows]
     try:
-        f = sp.lambdify(symbols, rows, modules=[{"DiracDelta": _dirac_delta}, "numpy"])
+        f = compile_numeric(symbols, rows, modules=[{"DiracDelta": _dirac_delta}, "numpy"])
     except Exception as err:
         raise ValueError(f"the claimed expression cannot be evaluated numerically: {err}") from None
 
@@ -589,7 +590,8 @@ def _compare(
     if trials < 0 or (trials == 0 and not at):
         raise ValueError("a check needs at least one point: trials >= 1 or an explicit point in at=")
     claimed = _lambdify_rows(spec.symbols, claim_rows)
-    kink_fns = [sp.lambdify(spec.symbols, k, modules="math") for k in kink_expressions(claims)]
+    claim_kinks = kink_expressions(claims) if at else []  # only explicit points can sit on a kink
+    kink_values = compile_numeric(spec.symbols, claim_kinks, modules="math") if claim_kinks else None
     points = [spec.point_values(p) for p in at]
     drawn = sample_points(spec.symbols, trials, seed=seed, avoid=avoid, domain=settings.domain)
     points += [np.array([p[s] for s in spec.symbols]) for p in drawn]
@@ -604,7 +606,7 @@ def _compare(
         coords = np.arange(n) if fd_count == n else np.sort(rng.choice(n, fd_count, replace=False))
         fd = differences(values, coords)
         scale = max(1.0, abs(fd_scale(values)))
-        on_kink = index < len(at) and _near_kink(kink_fns, values)
+        on_kink = index < len(at) and not clear_of_kinks(kink_values, values)
         if on_kink:
             fd = np.full_like(fd, np.nan)  # a difference quotient across a kink measures nothing
 
@@ -644,16 +646,6 @@ def _compare(
     )
     ledger.record_check(kind, spec.name, spec.entry_names, len(points), max_abs, max_rel, passed=True)
     return report
-
-
-def _near_kink(kink_fns: list, values: np.ndarray) -> bool:
-    for kink in kink_fns:
-        try:
-            if abs(kink(*values)) < KINK_MARGIN:
-                return True
-        except (ValueError, ZeroDivisionError, OverflowError):
-            return True
-    return False
 
 
 def _mismatch(

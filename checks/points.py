@@ -6,11 +6,13 @@ points here, so "a random point" means the same thing everywhere in the book.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import combinations
 
 import numpy as np
 import sympy as sp
+
+from checks.compiled import compile_numeric
 
 #: Points closer than this to a kink (``|kink expression| < KINK_MARGIN``) are redrawn.
 #: It is far above the finite-difference step (~1e-5), so no difference quotient straddles a kink.
@@ -96,7 +98,8 @@ def sample_points(
     rng = np.random.default_rng(seed)
     ranges = [domain.get(s, symbol_range(s)) for s in symbols]
     kinks = [k for k in avoid if k.free_symbols and k.free_symbols <= set(symbols)]
-    kink_fns = [sp.lambdify(list(symbols), k, modules="math") for k in kinks]
+    # One function for all kinks: compiling is what costs, and a point is drawn only a few times.
+    kink_values = compile_numeric(list(symbols), kinks, modules="math") if kinks else None
 
     points = []
     for _ in range(count):
@@ -105,7 +108,7 @@ def sample_points(
                 float(rng.integers(lo, hi + 1)) if s.is_integer else float(rng.uniform(lo, hi))
                 for s, (lo, hi) in zip(symbols, ranges)
             ]
-            if all(_far_from_zero(f, values) for f in kink_fns):
+            if clear_of_kinks(kink_values, values):
                 break
         else:
             raise ValueError(
@@ -116,8 +119,11 @@ def sample_points(
     return points
 
 
-def _far_from_zero(kink_fn, values: list[float]) -> bool:
+def clear_of_kinks(kink_values: Callable | None, values: Sequence[float]) -> bool:
+    """Whether every kink expression (``kink_values(*values)``, a list) is at least KINK_MARGIN from zero there."""
+    if kink_values is None:
+        return True
     try:
-        return abs(kink_fn(*values)) >= KINK_MARGIN
+        return all(abs(v) >= KINK_MARGIN for v in kink_values(*values))
     except (ValueError, ZeroDivisionError, OverflowError):
         return False

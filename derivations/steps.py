@@ -177,23 +177,43 @@ def _verify(before: Expr, after: Expr, indices, domain, seed: int) -> str:
     try:
         _agree_numerically(before, after, dict(indices or {}), dict(domain or {}), seed)
     except _Unevaluable as err:
-        # Only a proof can accept what cannot be evaluated (e.g. an undefined function f(x)).
-        if _is_zero_symbolically(_doit(before) - _doit(after)):
+        # Only a proof can accept what cannot be evaluated (e.g. an undefined function f(x)): try hard.
+        if _is_zero_symbolically(_doit(before) - _doit(after), thorough=True):
             return "symbolic"
         raise StepError(str(err)) from None
+    # The step is already verified; a cheap proof only upgrades how ("symbolic" rather than "numeric").
     if _is_zero_symbolically(_doit(before) - _doit(after)):
         return "symbolic"
     return "numeric"
 
 
-def _is_zero_symbolically(difference: Expr) -> bool:
+#: Cheap rewrites that prove ``difference == 0``, tried in order. On the book's 120 steps they prove
+#: every difference ``simplify`` proves but four, in a tenth of the time (see bench/README.md).
+_PROOF_TACTICS = (
+    sp.expand,
+    sp.cancel,
+    lambda e: sp.expand(e.doit()),
+    lambda e: sp.cancel(sp.expand(e)),
+    lambda e: sp.expand(sp.expand_trig(e)),
+)
+
+
+def _is_zero_symbolically(difference: Expr, *, thorough: bool = False) -> bool:
+    """Whether SymPy proves every entry of ``difference`` zero; ``thorough`` adds ``simplify`` (slow)."""
     entries = list(difference) if isinstance(difference, sp.MatrixBase) else [difference]
-    for e in entries:
-        if e == 0 or sp.expand(e) == 0:
+    return all(_proves_zero(e, thorough) for e in entries)
+
+
+def _proves_zero(e: sp.Expr, thorough: bool) -> bool:
+    if e == 0:
+        return True
+    for tactic in _PROOF_TACTICS:
+        try:
+            if tactic(e) == 0:
+                return True
+        except sp.PolynomialError:  # cancel on a non-rational expression it cannot handle
             continue
-        if sp.count_ops(e) > SIMPLIFY_MAX_OPS or sp.simplify(e) != 0:
-            return False
-    return True
+    return thorough and sp.count_ops(e) <= SIMPLIFY_MAX_OPS and sp.simplify(e) == 0
 
 
 def _agree_numerically(before: Expr, after: Expr, indices: dict, domain: dict, seed: int) -> None:
@@ -202,20 +222,21 @@ def _agree_numerically(before: Expr, after: Expr, indices: dict, domain: dict, s
     mentioned = before.atoms(sp.Symbol) | after.atoms(sp.Symbol)
     integers = sorted({s for s in _free(before) | _free(after) if s.is_integer} | (set(indices) & mentioned), key=str)
     reals = {s for s in _leaves(before) | _leaves(after) if isinstance(s, sp.Symbol)}
-    kinks = kink_expressions([_doit(before), _doit(after)])
     rng = np.random.default_rng(seed)
+    # Sizes and indices come from small ranges, so draws repeat: expand each instance once.
+    instances: dict[tuple, tuple] = {}
     verified = 0
     for attempt in range(NUMERIC_POINTS * 20):
         at = _draw_integers(integers, indices, rng)
-        lhs = _doit(_subs(before, at))
-        rhs = _doit(_subs(after, at))
-        leaves = sorted(_leaves(lhs) | _leaves(rhs) | reals, key=str)
-        local_kinks = [_subs(k, at) for k in kinks]
+        key = tuple(sorted(at.items(), key=str))
+        if key not in instances:
+            instances[key] = _instance(before, after, at, reals)
+        lhs, rhs, leaves, avoid = instances[key]
         point = sample_points(
             [_placeholder(leaf) for leaf in leaves],
             1,
             seed=seed * 1000 + attempt,
-            avoid=[k.subs({leaf: _placeholder(leaf) for leaf in leaves}) for k in local_kinks],
+            avoid=avoid,
             domain={_placeholder(leaf): domain[leaf] for leaf in leaves if leaf in domain},
         )[0]
         values = {leaf: sp.Float(point[_placeholder(leaf)], DIGITS) for leaf in leaves}
@@ -241,6 +262,16 @@ def _agree_numerically(before: Expr, after: Expr, indices: dict, domain: dict, s
         f"the step could not be evaluated at {NUMERIC_POINTS} points (only {verified} of "
         f"{NUMERIC_POINTS * 20} random points gave real numbers), so it is not verified"
     )
+
+
+def _instance(before: Expr, after: Expr, at: dict, reals: set) -> tuple:
+    """Both sides with sizes and indices fixed at ``at``, their numeric leaves, and the kinks to keep away from."""
+    lhs = _doit(_subs(before, at))
+    rhs = _doit(_subs(after, at))
+    leaves = sorted(_leaves(lhs) | _leaves(rhs) | reals, key=str)
+    to_placeholders = {leaf: _placeholder(leaf) for leaf in leaves}
+    avoid = [k.xreplace(to_placeholders) for k in kink_expressions([lhs, rhs])]
+    return lhs, rhs, leaves, avoid
 
 
 def _close(a: mpmath.mpf, b: mpmath.mpf) -> bool:

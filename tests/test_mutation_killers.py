@@ -282,15 +282,6 @@ def test_an_infinite_claim_fails_without_warnings():
     assert "relative error:     inf" in text
 
 
-def test_near_kink_helper():
-    from checks.gradients import _near_kink
-    from checks.points import KINK_MARGIN
-
-    assert _near_kink([lambda v: KINK_MARGIN], np.array([0.0])) is False  # exactly at the margin is far enough
-    assert _near_kink([lambda v: 1 / float(v)], np.array([0.0])) is True  # cannot be evaluated: treated as a kink
-    assert _near_kink([], np.array([0.0])) is False
-
-
 class SlightlyOffBackward(torch.autograd.Function):
     """t², whose backward pass is off by 1.7e-5: just outside finite differences' tolerance near t = 0.1."""
 
@@ -382,11 +373,14 @@ def test_mismatch_message_for_a_coordinate_without_finite_differences():
     assert "\n  the claimed (SymPy) formula disagrees with autograd.\n  64 more entries disagree" in text
 
 
-def test_far_from_zero_helper():
-    from checks.points import KINK_MARGIN, _far_from_zero
+def test_clear_of_kinks_helper():
+    from checks.points import KINK_MARGIN, clear_of_kinks
 
-    assert _far_from_zero(lambda: KINK_MARGIN, []) is True
-    assert _far_from_zero(lambda: 1 / 0.0, []) is False
+    assert clear_of_kinks(lambda: [KINK_MARGIN, -KINK_MARGIN], []) is True
+    assert clear_of_kinks(lambda: [KINK_MARGIN, KINK_MARGIN / 2], []) is False
+    assert clear_of_kinks(lambda: [1 / 0.0], []) is False
+    assert clear_of_kinks(None, [0.0]) is True
+    assert clear_of_kinks(lambda v: [1 / float(v)], [0.0]) is False  # cannot be evaluated: treated as a kink
 
 
 # ---------------------------------------------------------------------------- derivations/
