@@ -12,8 +12,11 @@ book: $(READY)
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 	@echo "Built: $(CURDIR)/_build/html/index.html"
 
+# Two workers (the machine has two cores); conftest.py keeps each chapter's nbval cells (one kernel) on one worker.
+TEST_WORKERS ?= 2
+
 test: $(READY) chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The browser tests use Debian's chromium. Installing it needs root; without it they are skipped (and say why).
 chromium:

@@ -12,7 +12,9 @@ from unittest import mock
 
 import jupytext
 import nbval.plugin
+import pytest
 import yaml
+from xdist.scheduler import LoadScopeScheduling
 
 ROOT = Path(__file__).resolve().parent
 collect_ignore_glob = ["_build/*", ".venv/*"]
@@ -55,3 +57,19 @@ def pytest_collect_file(file_path: Path, parent):
     if book_root is not None and file_path.resolve() in toc_chapters(book_root):
         return MystNotebook.from_parent(parent, path=file_path)
     return None
+
+
+class ChapterScheduling(LoadScopeScheduling):
+    """pytest-xdist scheduling: a chapter's cells share one kernel, so they go to one worker; any other test goes alone.
+
+    (``--dist loadgroup`` would do this with marks, but pytest-xdist 3.8 cannot rename pytest 9's node ids.)
+    """
+
+    def _split_scope(self, nodeid: str) -> str:
+        path = nodeid.split("::", 1)[0]
+        return path if path.endswith(".md") else nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    return ChapterScheduling(config, log)

@@ -130,6 +130,15 @@ def main() -> None:
         results["make_test_s"] = figure(
             "make test (.venv present)", test_seconds, 180, "s", f"exit {tested.returncode}"
         )
+        records = [json.loads(p.read_text()) for p in (ROOT / "_build" / "browser-report").glob("*.json")]
+        if records:
+            results["browser"] = {
+                "pages": len(records),
+                "equations": sum(r["equations"] for r in records),
+                "glued_equations": sum(r["glued"] for r in records),
+                "external_requests": sum(r["external_requests"] for r in records),
+            }
+            print(f"{'browser (from make test)':48} {results['browser']}")
 
     if not args.skip_ci:
         with tempfile.TemporaryDirectory() as tmp:

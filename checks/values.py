@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import sympy as sp
-import torch
 
 from checks import ledger
 
@@ -54,7 +55,9 @@ def _as_sympy_matrix(value: object) -> sp.Matrix:
 
 
 def _as_array(value: object, name: str) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
+    # A tensor exists only if torch was imported; not importing it here saves 2 s for chapters without torch.
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
         value = value.detach().cpu().double().numpy()
     if isinstance(value, sp.MatrixBase):
         value = [[complex(v) for v in row] for row in value.tolist()]

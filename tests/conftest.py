@@ -1,24 +1,41 @@
-"""Shared fixtures: one strict build of the real book per test session."""
+"""Shared fixtures: one strict build of the real book per test session, shared by pytest-xdist workers."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 BUILD_FLAGS = ["-W", "-n", "--keep-going"]
 
 
-@pytest.fixture(scope="session")
-def book_build() -> subprocess.CompletedProcess:
-    """The book built exactly as `make book` builds it (executions come from the cache when unchanged)."""
+def _build_book() -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(JUPYTER_BOOK), "build", str(ROOT), *BUILD_FLAGS], cwd=ROOT, capture_output=True, text=True, timeout=3600
     )
+
+
+@pytest.fixture(scope="session")
+def book_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> subprocess.CompletedProcess:
+    """The book built exactly as `make book` builds it (executions come from the cache when unchanged).
+
+    Under pytest-xdist the first worker that needs it builds, the others wait for that build and
+    read its result: two builds into one ``_build`` folder at once would corrupt it.
+    """
+    if worker_id == "master":
+        return _build_book()
+    shared = tmp_path_factory.getbasetemp().parent / "book_build.json"
+    with FileLock(f"{shared}.lock"):
+        if not shared.is_file():
+            built = _build_book()
+            shared.write_text(json.dumps([built.args, built.returncode, built.stdout, built.stderr]))
+    return subprocess.CompletedProcess(*json.loads(shared.read_text()))
 
 
 @pytest.fixture(scope="session")
