@@ -2,8 +2,8 @@
 
 ``sympy.lambdify`` renames every argument that is not a Python identifier (``W^{(1)}``, ``x[1]``,
 ``W̄¹``) itself, with one ``xreplace`` over the whole expression per argument: quadratic in the
-size of a Jacobian. Renaming all of them in a single pass first is the same function, measured
-2–20× faster to build on the book's Jacobians (see bench/README.md).
+size of a Jacobian. Renaming all of them in a single pass first builds the same function, without
+the quadratic cost (the profile is in bench/README.md).
 """
 
 from __future__ import annotations

@@ -111,3 +111,19 @@ def test_verify_equal_and_equation_and_instantiate():
     assert instantiate(sp.exp(X[i]) / TOTAL, {n: 3, i: 2}, {X: xs}) == sp.exp(xs[1]) / sum(xs.applyfunc(sp.exp))
     with pytest.raises(ValueError, match="no concrete symbols"):
         instantiate(X[i], {i: 1}, {})
+
+
+def test_cheap_tactics_prove_rational_identities():
+    assert verify_equal((x**2 - 1) / (x - 1), x + 1) == "symbolic"  # cancel
+
+
+def test_a_step_already_verified_numerically_is_not_sent_to_simplify():
+    # simplify would prove sin² + cos² = 1, but the step is evaluable, so 40 digits at 6 points suffice.
+    assert verify_equal(sp.sin(x) ** 2 + sp.cos(x) ** 2, sp.Integer(1)) == "numeric"
+
+
+def test_a_step_that_cannot_be_evaluated_is_accepted_only_with_a_full_proof():
+    f = sp.Function("f")
+    assert verify_equal(sp.sin(f(x)) ** 2 + sp.cos(f(x)) ** 2, sp.Integer(1)) == "symbolic"
+    with pytest.raises(StepError, match="could not be evaluated"):
+        verify_equal(sp.sin(f(x)) ** 2, sp.Integer(1))

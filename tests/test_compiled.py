@@ -1,0 +1,24 @@
+import math
+
+import numpy as np
+import sympy as sp
+
+from checks.compiled import compile_numeric
+
+
+def test_arguments_that_are_not_identifiers_are_renamed_and_evaluated():
+    w, x = sp.Symbol("W^{(1)}", real=True), sp.IndexedBase("x")[1]
+    f = compile_numeric([w, x], [[w * x, sp.exp(w)], [x**2, 1]], modules="numpy")
+    assert np.allclose(np.array(f(2.0, 3.0), dtype=float), [[6.0, math.exp(2.0)], [9.0, 1.0]])
+
+
+def test_a_matrix_and_a_scalar_compile_like_lambdify():
+    a, b = sp.symbols("a b")
+    assert compile_numeric([a, b], a - b, modules="math")(5.0, 2.0) == 3.0
+    assert np.allclose(compile_numeric([a], sp.Matrix([a, 2 * a]), modules="numpy")(1.5), [[1.5], [3.0]])
+
+
+def test_argument_assumptions_are_kept():
+    p = sp.Symbol("p", positive=True)
+    f = compile_numeric([p], sp.Abs(p) + sp.sqrt(p**2), modules="math")
+    assert f(2.0) == 4.0
