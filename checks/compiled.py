@@ -14,13 +14,24 @@ import sympy as sp
 
 
 def compile_numeric(args: Sequence[sp.Basic], expr: object, modules: object) -> Callable:
-    """``sympy.lambdify(args, expr, modules=modules)``, with the arguments renamed to plain dummies in one pass.
+    """``sympy.lambdify(args, expr, modules=modules)``, with the arguments renamed to plain identifiers in one pass.
 
     ``expr`` may be an expression, a Matrix, or (nested) lists of them, as for ``lambdify``.
     """
-    plain = [sp.Dummy(f"a{i}", **_assumptions(a)) for i, a in enumerate(args)]
+    # Plain Symbols, not Dummy: one Dummy argument makes lambdify re-rename every argument, one at a time.
+    taken = {str(s) for s in _free_symbols(expr)}
+    prefix = "_arg"
+    while any(name.startswith(prefix) for name in taken):
+        prefix += "_"
+    plain = [sp.Symbol(f"{prefix}{i}", **_assumptions(a)) for i, a in enumerate(args)]
     renaming = dict(zip(args, plain, strict=True))
     return sp.lambdify(plain, _rename(expr, renaming), modules=modules)
+
+
+def _free_symbols(expr: object) -> set:
+    if isinstance(expr, (list, tuple)):
+        return set().union(*(_free_symbols(e) for e in expr))
+    return sp.sympify(expr).free_symbols
 
 
 def _assumptions(arg: sp.Basic) -> dict:

@@ -22,3 +22,9 @@ def test_argument_assumptions_are_kept():
     p = sp.Symbol("p", positive=True)
     f = compile_numeric([p], sp.Abs(p) + sp.sqrt(p**2), modules="math")
     assert f(2.0) == 4.0
+
+
+def test_a_symbol_already_named_like_the_renamed_arguments_is_not_captured():
+    a, clash = sp.Symbol("a"), sp.Symbol("_arg0")
+    f = compile_numeric([a, clash], a - clash, modules="math")
+    assert f(5.0, 2.0) == 3.0
