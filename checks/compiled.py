@@ -16,26 +16,23 @@ import sympy as sp
 def compile_numeric(args: Sequence[sp.Basic], expr: object, modules: object) -> Callable:
     """``sympy.lambdify(args, expr, modules=modules)``, with the arguments renamed to plain identifiers in one pass.
 
-    ``expr`` may be an expression, a Matrix, or (nested) lists of them, as for ``lambdify``.
+    ``expr`` may be an expression, a Matrix, or (nested) lists of them, as for ``lambdify``. The new
+    names carry no assumptions: the renamed expression is only evaluated, never simplified again.
     """
-    # Plain Symbols, not Dummy: one Dummy argument makes lambdify re-rename every argument, one at a time.
+    # A symbol of expr that is not an argument must not share a new name (it would silently become one).
     taken = {str(s) for s in _free_symbols(expr)}
     prefix = "_arg"
     while any(name.startswith(prefix) for name in taken):
         prefix += "_"
-    plain = [sp.Symbol(f"{prefix}{i}", **_assumptions(a)) for i, a in enumerate(args)]
-    renaming = dict(zip(args, plain, strict=True))
-    return sp.lambdify(plain, _rename(expr, renaming), modules=modules)
+    # Plain Symbols, not Dummy: one Dummy argument makes lambdify re-rename every argument, one at a time.
+    plain = [sp.Symbol(f"{prefix}{i}") for i in range(len(args))]
+    return sp.lambdify(plain, _rename(expr, dict(zip(args, plain))), modules=modules)
 
 
 def _free_symbols(expr: object) -> set:
     if isinstance(expr, (list, tuple)):
         return set().union(*(_free_symbols(e) for e in expr))
     return sp.sympify(expr).free_symbols
-
-
-def _assumptions(arg: sp.Basic) -> dict:
-    return dict(arg.assumptions0) if isinstance(arg, sp.Symbol) else {}
 
 
 def _rename(expr: object, renaming: dict) -> object:
