@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.conftest import BUILD_FLAGS, JUPYTER_BOOK, ROOT
+from tests.conftest import ROOT, build_command
 
 FRONT_MATTER = textwrap.dedent(
     """\
@@ -64,11 +64,7 @@ def run(command: list[str], cwd: Path, timeout: float = 900) -> subprocess.Compl
 
 
 def build(root: Path) -> subprocess.CompletedProcess:
-    return run([str(JUPYTER_BOOK), "build", str(root), *BUILD_FLAGS], cwd=root)
-
-
-def build_command(root: Path) -> list[str]:
-    return [str(JUPYTER_BOOK), "build", str(root), *BUILD_FLAGS]
+    return run(build_command(root), cwd=root)
 
 
 def nbval(root: Path) -> subprocess.CompletedProcess:

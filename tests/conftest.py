@@ -15,10 +15,13 @@ JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 BUILD_FLAGS = ["-W", "-n", "--keep-going"]
 
 
+def build_command(root: Path) -> list[str]:
+    """The strict build of the book at ``root``, as `make book` runs it."""
+    return [str(JUPYTER_BOOK), "build", str(root), *BUILD_FLAGS]
+
+
 def _build_book() -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(JUPYTER_BOOK), "build", str(ROOT), *BUILD_FLAGS], cwd=ROOT, capture_output=True, text=True, timeout=3600
-    )
+    return subprocess.run(build_command(ROOT), cwd=ROOT, capture_output=True, text=True, timeout=3600)
 
 
 @pytest.fixture(scope="session")

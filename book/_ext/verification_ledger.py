@@ -66,13 +66,14 @@ def on_builder_inited(app: Sphinx) -> None:
 
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     cells = code_cells(source[0])
+    key = code_hash(cells)
     os.environ[CHAPTER_ENV] = docname
-    os.environ[CODE_HASH_ENV] = code_hash(cells)
+    os.environ[CODE_HASH_ENV] = key
     # What was read (and so executed) is what the ledger must vouch for, even if the file changes later.
     read = getattr(app.env, "ledger_read", {})
     read.pop(docname, None)
     if cells:
-        read[docname] = (code_hash(cells), expected_failures(cells))
+        read[docname] = (key, expected_failures(cells))
     app.env.ledger_read = read
 
 
