@@ -77,6 +77,16 @@ def pages() -> list[str]:
     return ["index.html", *chapters, "genindex.html", "search.html"]
 
 
+def wait_for_typesetting(page) -> None:
+    """Until MathJax has typeset the page (pages without math have no window.MathJax at all).
+
+    Until MathJax's script has run, window.MathJax is only the inline configuration, and on a busy
+    machine that can be after the network has gone idle: wait for the script, then for its promise.
+    """
+    page.wait_for_function("() => !window.MathJax || (MathJax.startup && MathJax.startup.promise)")
+    page.evaluate("() => window.MathJax && MathJax.startup.promise")
+
+
 def visit(browser, url: str) -> dict:
     """Load a page in a fresh context; collect console errors, failed and external requests, and math state."""
     context = browser.new_context()
@@ -91,7 +101,7 @@ def visit(browser, url: str) -> dict:
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
     page.on("request", lambda r: external.append(r.url) if r.url.split("/", 3)[:3] != origin else None)
     page.goto(url, wait_until="networkidle")
-    page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+    wait_for_typesetting(page)
     state = page.evaluate(
         """() => {
             const article = document.querySelector("article") || document.body;
@@ -193,7 +203,7 @@ def test_site_works_from_file_urls(site, browser):
     context = browser.new_context()
     page = context.new_page()
     page.goto((site / "book" / "log_sum_exp.html").as_uri(), wait_until="load")
-    page.evaluate("() => MathJax.startup.promise")
+    wait_for_typesetting(page)
     assert page.locator("mjx-container").count() > 10
     box = page.locator(".answer-box").first
     box.locator(".answer-input").fill("sigma(x_1 - x_2)")
