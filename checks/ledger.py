@@ -49,6 +49,7 @@ def record_check(
     max_rel: float | None,
     *,
     passed: bool,
+    max_normwise_rel: float | None = None,
 ) -> None:
     directory, chapter = os.environ.get(LEDGER_DIR_ENV), os.environ.get(CHAPTER_ENV)
     code_hash = os.environ.get(CODE_HASH_ENV)
@@ -64,6 +65,7 @@ def record_check(
         "points": points,
         "max_abs_error": max_abs,
         "max_rel_error": max_rel,
+        "max_normwise_rel_error": max_normwise_rel,
         "passed": passed,
         "expected_failure": not passed and _expecting > 0,
     }
