@@ -6,7 +6,7 @@ import torch
 
 from checks import GradientMismatch, check_gradient, check_jacobian
 from checks.failures import Counterexample, counterexample
-from derivations import Derivation, StepError, vector_symbols
+from derivations import Derivation, StepError, vector_symbols, verify_equal
 
 
 def test_gradient_mismatch_at_an_explicit_point() -> None:
@@ -53,8 +53,21 @@ def test_derivation_name_with_a_quote_and_a_matrix_entry() -> None:
 
 
 def test_an_error_without_a_counterexample_is_refused() -> None:
-    with pytest.raises(ValueError, match="no counterexample"):
+    with pytest.raises(ValueError) as refused:
         counterexample(AssertionError("something else went wrong"))
+    assert str(refused.value) == "no counterexample in this AssertionError: 'something else went wrong'"
+    with pytest.raises(ValueError) as refused:
+        counterexample(StepError("a long message " + "x" * 300))
+    assert str(refused.value) == "no counterexample in this StepError: " + repr(("a long message " + "x" * 300)[:200])
+
+
+def test_an_unnamed_identity_is_reported_as_identity() -> None:
+    x = sp.Symbol("x", real=True)
+    with pytest.raises(StepError) as caught:
+        verify_equal(sp.sin(x) ** 2, 1 + sp.cos(x) ** 2)
+    found = counterexample(caught.value)
+    assert found.quantity == "identity"
+    assert found.correct == pytest.approx(float(sp.sin(float(found.point.split("=")[1])) ** 2), rel=1e-5)
 
 
 def test_reads_what_expect_failure_caught() -> None:

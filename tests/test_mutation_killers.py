@@ -92,6 +92,12 @@ def test_assert_close_accepts_tensors_sympy_floats_and_matrices():
             assert_close(np.inf, -np.inf, name="inf")  # inf / inf in the relative error must not warn
 
 
+def test_assert_close_takes_tensors_that_require_grad():
+    # NumPy cannot read such a tensor itself: it must be detached first.
+    t = torch.tensor([1.5, 2.0], dtype=torch.float64, requires_grad=True)
+    assert assert_close(t * 2, [3.0, 4.0], name="t") == 0.0
+
+
 @pytest.mark.parametrize(
     ("got", "expected", "message"),
     [
@@ -273,6 +279,33 @@ def test_relative_helper_edge_cases():
     assert _relative(np.array([1e-12]), np.array([0.0]), 1e-12).tolist() == [0.0]  # at the floor: absolute
     assert _relative(np.array([np.inf]), np.array([1.0]), 0.0).tolist() == [np.inf]
     assert _relative(np.array([1.0]), np.array([np.nan]), 0.0).tolist() == [np.inf]
+
+
+def test_normwise_relative_error_is_measured_against_the_largest_entry():
+    from checks.gradients import _normwise_relative
+
+    # The small entry's own relative error is 1e-8; against the quantity's size (4) it is 1e-12.
+    assert _normwise_relative(np.array([[4.0, 4e-4]]), np.array([[4.0, 4e-4 + 4e-12]]), 0.0) == pytest.approx(1e-12)
+    assert _normwise_relative(np.array([[-4.0, 1.0]]), np.array([[-4.0 + 8e-12, 1.0]]), 0.0) == pytest.approx(2e-12)
+    assert _normwise_relative(np.array([1.0]), np.array([3.0]), 0.0) == pytest.approx(2 / 3)  # the larger side
+    assert _normwise_relative(np.array([1e-12]), np.array([0.0]), 1e-12) == 0.0  # at the floor: absolute
+    assert _normwise_relative(np.array([0.0]), np.array([0.0]), 0.0) == 0.0
+    assert _normwise_relative(np.array([1.0, np.inf]), np.array([1.0, np.inf]), 0.0) == np.inf
+    assert _normwise_relative(np.array([np.nan]), np.array([1.0]), 0.0) == np.inf
+
+
+def test_checks_report_the_normwise_error_of_their_worst_point():
+    v = vector_symbols("v", 2)
+    # Off by 1e-12 relative in the second entry, whose size is a quarter of the first's.
+    report = check_gradient(
+        lambda t: 2 * t[0, 0] ** 2 + 0.5 * t[1, 0] ** 2 * (1 + 1e-12),
+        [sp.Matrix([4 * v[0], v[1]])],
+        [v],
+        at=[{v: [1.0, 1.0]}, {v: [1.0, 0.0]}],
+        trials=0,
+    )
+    assert report.max_rel_error == pytest.approx(1e-12, rel=1e-3)
+    assert report.max_normwise_rel_error == pytest.approx(0.25e-12, rel=1e-3)
 
 
 def test_an_infinite_claim_fails_without_warnings():
@@ -499,7 +532,12 @@ def test_failures_name_explicit_and_random_points():
 def test_ledger_records_of_checks(records):
     v = vector_symbols("v", 2)
     report = check_gradient(lambda a, t: a * t.sum(), [v[0] + v[1], sp.Matrix([x, x])], [x, v], name="g", trials=2)
-    assert records == [(("gradient", "g", ["x", "v"], 2, report.max_abs_error, report.max_rel_error), {"passed": True})]
+    assert records == [
+        (
+            ("gradient", "g", ["x", "v"], 2, report.max_abs_error, report.max_rel_error),
+            {"passed": True, "max_normwise_rel": report.max_normwise_rel_error},
+        )
+    ]
     assert (report.fd_coordinates, report.seed, report.entries) == (3, 0, 3)
     records.clear()
     with pytest.raises(GradientMismatch):
@@ -728,6 +766,44 @@ def test_equation_repr_and_latex_display():
 
     eq = Equation("f", x**2)
     assert repr(eq) == "f = x**2" and eq._repr_latex_() == "$$f = x^{2}$$"
+
+
+# ---------------------------------------------------------------------------- checks/ledger.py, checks/__init__.py
+
+
+def test_the_ledger_reads_back_what_checks_recorded(tmp_path, monkeypatch):
+    monkeypatch.setenv(ledger.LEDGER_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(ledger.CHAPTER_ENV, "book/x")
+    monkeypatch.setenv(ledger.CODE_HASH_ENV, "abc123")
+    monkeypatch.setattr(ledger, "_started", set())
+    assert ledger.ledger_file(tmp_path, "abc123") == tmp_path / "abc123.jsonl"
+    assert ledger.read_ledger(tmp_path, "abc123") == []  # never ran
+    assert_close(sp.Rational(1, 2), sp.Rational(1, 2), name="½ exactly")  # non-ASCII survives the round trip
+    check_gradient(square, [2 * x], [x], trials=1)
+    rows = ledger.read_ledger(tmp_path, "abc123")
+    assert [(r["chapter"], r["kind"], r["quantity"], r["passed"]) for r in rows] == [
+        ("book/x", "value", "½ exactly", True),
+        ("book/x", "gradient", "f", True),
+    ]
+    assert ledger.read_ledger(tmp_path, "other") == []
+
+
+def test_a_corrupt_ledger_file_is_refused_by_name(tmp_path):
+    (tmp_path / "abc.jsonl").write_text('{"chapter": "book/x"}\n{"cha', encoding="utf-8")
+    with pytest.raises(ValueError) as caught:
+        ledger.read_ledger(tmp_path, "abc")
+    assert str(caught.value).startswith(f"the ledger file {tmp_path / 'abc.jsonl'} is corrupt (")
+
+
+def test_the_package_imports_its_names_on_first_use():
+    import checks
+    from checks import answers
+
+    assert checks.check_answer is answers.check_answer
+    assert "check_answer" in dir(checks)
+    with pytest.raises(AttributeError) as caught:
+        _ = checks.check_everything
+    assert str(caught.value) == "module 'checks' has no attribute 'check_everything'"
 
 
 # ---------------------------------------------------------------------------- checks/expected.py
