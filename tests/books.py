@@ -25,6 +25,12 @@ FRONT_MATTER = textwrap.dedent(
     ---
     """
 )
+# The root page of every temporary book: plain Markdown, not a notebook, so no kernel starts for it.
+INTRO = """
+    # A temporary book
+
+    Written by a test.
+"""
 # A chapter with a real check, so the verification ledger is satisfied.
 GOOD_CHAPTER = """
     # Good
@@ -49,7 +55,7 @@ def write_book(root: Path, chapters: dict[str, str], *, config_changes: dict[str
     for shared in ("_ext", "_static", "_extra", "references.bib", "references.md"):
         (root / "book" / shared).symlink_to(ROOT / "book" / shared)
     (root / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider --nbval-current-env\n")
-    (root / "book" / "intro.md").write_text(FRONT_MATTER + textwrap.dedent(GOOD_CHAPTER))
+    (root / "book" / "intro.md").write_text(textwrap.dedent(INTRO))
     toc = ["format: jb-book", "root: book/intro", "chapters:"]
     for name, body in chapters.items():
         (root / "book" / f"{name}.md").write_text(FRONT_MATTER + textwrap.dedent(body))
