@@ -37,7 +37,8 @@ def hessian_eigenvalues(hessian: sp.MatrixBase) -> list[sp.Expr]:
     if hessian != hessian.T:
         raise ValueError(f"a Hessian of a twice continuously differentiable function is symmetric; got {hessian}")
     values = [value for value, count in hessian.eigenvals().items() for _ in range(count)]
-    return sorted(values, key=lambda v: float(sp.N(v, 30)))
+    # 30 digits, not a float: eigenvalues 1e-20 apart still sort. Cubic roots may carry a 0.e-38*I residue.
+    return sorted(values, key=lambda v: sp.re(sp.N(v, 30)))
 
 
 def classify(eigenvalues: Iterable[object], *, tol: float = 0.0) -> str:
@@ -69,9 +70,19 @@ def _sign(value: object, tol: float) -> int:
             return 1
         if value.is_negative:
             return -1
+        if value.is_number:  # e.g. a cubic's real root written with I (casus irreducibilis)
+            return _sign_of_number(value)
         raise ValueError(f"cannot decide the sign of the eigenvalue {value}: substitute numbers first")
     number = float(value)
     return 0 if abs(number) <= tol else (1 if number > 0 else -1)
+
+
+def _sign_of_number(value: sp.Expr) -> int:
+    """The sign of an exact real number SymPy cannot decide symbolically, from 50 digits of it."""
+    real, imaginary = sp.N(value, 50).as_real_imag()
+    if abs(imaginary) > 1e-40 or abs(real) <= 1e-40:
+        raise ValueError(f"cannot decide the sign of the eigenvalue {value}: it is 0 or not real to 40 digits")
+    return 1 if real > 0 else -1
 
 
 def quadratic_approximation(f: sp.Expr, variables: Sequence[sp.Symbol], point: Sequence[sp.Expr]) -> sp.Expr:
