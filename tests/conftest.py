@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import sympy as sp
 from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +24,18 @@ def build_command(root: Path) -> list[str]:
 
 def _build_book() -> subprocess.CompletedProcess:
     return subprocess.run(build_command(ROOT), cwd=ROOT, capture_output=True, text=True, timeout=3600)
+
+
+@pytest.fixture(autouse=True)
+def fresh_sympy_cache_under_mutmut() -> None:
+    """Under mutmut, each test starts from an empty SymPy cache.
+
+    mutmut runs the clean tests, then forks a process per mutant. The fork inherits SymPy's cache of
+    expressions and their assumptions: ``sigmoid(0)`` would come from the cache, computed by the
+    unmutated code, and the mutant would wrongly survive.
+    """
+    if "MUTANT_UNDER_TEST" in os.environ:
+        sp.core.cache.clear_cache()
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,12 @@ def test_derivatives_of_named_subexpressions_are_taken_through_the_meaning():
     assert "r_{1}" in d.latex() and "theta_{2}" not in d.latex().split("&=")[-1]
 
 
+def test_name_and_lhs_reach_the_derivation():
+    d = residual_derivation()
+    assert d.name == "∂L/∂θ_1"
+    assert d.latex().startswith("\\begin{aligned}\ng &= ")
+
+
 def test_a_wrong_step_is_rejected():
     with pytest.raises(StepError, match="does not follow"):
         residual_derivation().step(sum(X[i, 1] * RS[i] for i in range(3)), "wrong column")
@@ -46,3 +52,14 @@ def test_matrix_symbols_are_verified_explicitly():
 def test_expand_meaning_leaves_plain_expressions_alone():
     x = sp.Symbol("x")
     assert expand_meaning(x + 1, {}) == x + 1
+
+
+def test_expand_meaning_of_an_explicit_matrix_is_immutable():
+    x = sp.Symbol("x")
+    expanded = expand_meaning(sp.Matrix([x, 1]), {x: 2})
+    assert expanded == sp.ImmutableMatrix([2, 1]) and isinstance(expanded, sp.ImmutableMatrix)
+
+
+def test_a_name_may_stand_for_a_mutable_matrix():
+    a = sp.MatrixSymbol("a", 2, 1)
+    assert expand_meaning(a.T * a, {a: sp.Matrix([1, 2])}) == sp.ImmutableMatrix([[5]])

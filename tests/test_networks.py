@@ -37,6 +37,22 @@ def test_sigmoid_differentiates_to_sigmoid_prime_and_evaluates_exactly():
     assert sigmoid(z).evalf() == sigmoid(z)  # nothing to evaluate without a number
 
 
+def test_sigmoid_prime_rewrites_as_the_sigmoid_identity_and_as_exponentials():
+    assert sigmoid_prime(z).rewrite(sigmoid) == sigmoid(z) * (1 - sigmoid(z))
+    assert sigmoid_prime(z).rewrite(sp.exp) == sp.exp(-z) / (1 + sp.exp(-z)) ** 2
+
+
+def test_activations_tell_sympy_their_sign_on_real_arguments():
+    w = sp.Symbol("w")  # no assumptions: possibly complex
+    assert sigmoid(z).is_real and sigmoid(z).is_positive and sigmoid_prime(z).is_positive
+    assert sigmoid(w).is_real is None and sigmoid(w).is_positive is None
+    assert relu(z).is_real and relu(z).is_nonnegative
+    assert relu(z).is_positive is None  # relu(z) is 0 for z <= 0
+    assert relu(w).is_nonnegative is None
+    # which is what lets SymPy drop absolute values
+    assert sp.Abs(sigmoid(z)) == sigmoid(z) and sp.Abs(relu(z)) == relu(z)
+
+
 def test_sigmoid_prints_as_sigma_and_lambdifies():
     assert sp.latex(sigmoid(z)) == r"\sigma\left(z\right)"
     assert sp.latex(sigmoid_prime(z)) == r"\sigma'\left(z\right)"
@@ -92,6 +108,10 @@ def test_hard_threshold_fires_at_zero():
     assert hard_threshold(np.array([-1e-300, 0.0, 2.0])).tolist() == [0, 1, 1]
 
 
+def test_hard_threshold_returns_integers():
+    assert hard_threshold(np.array([-0.5, 0.5])).dtype == np.int64
+
+
 def test_relu_net_builds_symbols_in_nn_linear_shapes():
     net = ReLUNet.build([3, 4, 2])
     assert [p.shape for p in net.parameters] == [(4, 3), (4, 1), (2, 4), (2, 1)]
@@ -99,8 +119,33 @@ def test_relu_net_builds_symbols_in_nn_linear_shapes():
     assert len(net.pre_activations(sp.Matrix(sp.symbols("x:3")))) == 2
     with pytest.raises(ValueError, match="layers"):
         ReLUNet.build([3, 4, 2], names=[("A", "a")])
-    with pytest.raises(ValueError, match="input and an output"):
+    with pytest.raises(ValueError, match=r"^a network needs at least an input and an output size$"):
         ReLUNet.build([3])
+
+
+def test_relu_net_names_its_biases_by_layer():
+    net = ReLUNet.build([1, 2, 1])
+    assert [str(p[0, 0]) for p in net.parameters] == ["W1_{1,1}", "b1_{1,1}", "W2_{1,1}", "b2_{1,1}"]
+
+
+def test_relu_net_with_a_single_layer_is_linear():
+    net = ReLUNet.build([2, 1])
+    x = sp.Matrix(sp.symbols("x:2", real=True))
+    assert net.output(x) == net.weights[0] * x + net.biases[0]
+
+
+def test_relu_net_output_is_the_last_layer():
+    net = ReLUNet.build([1, 2, 2, 1])
+    pre = net.pre_activations(sp.Matrix([sp.Symbol("x", real=True)]))
+    assert [p.shape for p in pre] == [(2, 1), (2, 1), (1, 1)]
+    assert net.output(sp.Matrix([sp.Symbol("x", real=True)])) == pre[-1]
+
+
+def test_relu_net_module_is_linear_relu_linear_in_float64():
+    module = ReLUNet.build([3, 4, 2]).module()
+    layers = [(type(m).__name__, getattr(m, "in_features", None), getattr(m, "out_features", None)) for m in module]
+    assert layers == [("Linear", 3, 4), ("ReLU", None, None), ("Linear", 4, 2)]
+    assert all(p.dtype == torch.float64 for p in module.parameters())
 
 
 def test_relu_net_sympy_and_torch_forms_agree():
@@ -114,6 +159,20 @@ def test_relu_net_sympy_and_torch_forms_agree():
     assert math.isclose(got, exact, rel_tol=1e-12, abs_tol=1e-12)
 
 
+def test_relu_net_torch_function_applies_the_loss_to_a_batch():
+    net = ReLUNet.build([2, 3, 1])
+    rng = np.random.default_rng(1)
+    values = [rng.normal(size=p.shape) for p in net.parameters]
+    xs = np.array([[0.5, -1.5], [2.0, 0.25]])
+    at = net.assignment(values)
+    exact = sum(float(net.output(sp.Matrix(x)).subs(at)[0]) ** 2 for x in xs)
+    fn = net.torch_function(torch.tensor(xs, dtype=torch.float64), loss=lambda out: (out**2).sum())
+    got = fn(*(torch.tensor(v, dtype=torch.float64) for v in values)).item()
+    assert math.isclose(got, exact, rel_tol=1e-12)
+    with pytest.raises(ValueError, match=r"^expected 4 tensors \(W1, b1, W2, b2, …\), got 1$"):
+        fn(torch.zeros(3, 2, dtype=torch.float64))
+
+
 def test_relu_net_gradient_passes_the_check_and_a_missing_convention_does_not_matter_off_the_kink():
     net = ReLUNet.build([1, 3, 1])
     f = net.output(sp.Matrix([sp.Rational(3, 2)]))[0]
@@ -125,6 +184,7 @@ def test_relu_net_assignment_checks_sizes():
     net = ReLUNet.build([1, 2, 1])
     values = net.assignment([[1, 2], [0, 0], [[3, 4]], [5]])
     assert values[net.parameters[2][0, 1]] == 4 and isinstance(values[net.parameters[3][0]], sp.Integer)
+    assert net.assignment([[1, 2], [0, 0], [[3, 4]], 5]) == values  # a bare number for a 1 × 1 parameter
     with pytest.raises(ValueError, match="expected 4"):
         net.assignment([[1, 2]])
     with pytest.raises(ValueError, match="shape"):
@@ -139,6 +199,7 @@ def test_abbreviate_changes_the_display_only():
     u = sp.Symbol("u")
     shown = abbreviate(d, {inner: u})
     assert "u" in shown.latex() and "x^{2} + 1" not in shown.latex()
+    assert shown.result == 2 * x * sp.cos(u)
     assert d.result == sp.cos(inner) * 2 * x  # the original is untouched
     assert [s.method for s in shown.steps] == [s.method for s in d.steps]
 

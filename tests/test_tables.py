@@ -20,6 +20,19 @@ def test_bad_cells_are_refused(bad):
         cell(bad)
 
 
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (1.5, "a table cell must be a SymPy object, an int, a tuple of them or text; got 1.5"),
+        ("a | b", "a table cell cannot contain '|' or a line break: 'a | b'"),
+    ],
+)
+def test_bad_cells_are_refused_with_the_reason(bad, message):
+    with pytest.raises(ValueError) as refused:
+        cell(bad)
+    assert str(refused.value) == message
+
+
 def test_table_with_caption_is_a_myst_table_directive():
     text = sympy_table(["a", "b"], [[1, sp.eye(2)]], caption="Two", name="tbl-x-y")
     lines = text.splitlines()
@@ -29,8 +42,16 @@ def test_table_with_caption_is_a_myst_table_directive():
     assert lines[-1] == "```"
 
 
+def test_table_without_caption_is_a_plain_pipe_table():
+    assert sympy_table(["x", "y"], [[1, 2], [3, sp.pi]]) == "| x | y |\n| --- | --- |\n| $1$ | $2$ |\n| $3$ | $\\pi$ |"
+
+
+def test_table_with_caption_and_no_name_has_no_name_option():
+    assert sympy_table(["x"], [[1]], caption="One") == "```{table} One\n\n| x |\n| --- |\n| $1$ |\n```"
+
+
 def test_malformed_tables_are_refused():
     with pytest.raises(ValueError, match="2 cells"):
         sympy_table(["a", "b"], [[1]])
-    with pytest.raises(ValueError, match="caption"):
+    with pytest.raises(ValueError, match=r"^a table needs a caption to carry a name$"):
         sympy_table(["a"], [[1]], name="tbl-x")
