@@ -870,3 +870,18 @@ def test_kinks_of_both_sides_are_avoided():
         verify_equal(sp.Abs(x), x, domain={x: (1e-4, 2e-4)})
     with pytest.raises(ValueError, match="no point at least"):
         verify_equal(x, sp.Abs(x), domain={x: (1e-4, 2e-4)})
+
+
+def test_step_errors_give_both_values_to_20_digits_and_name_the_entry():
+    with pytest.raises(StepError) as caught:
+        Derivation(x**2, name="d").step(x**2 + sp.Rational(1, 3), "wrong")
+    assert str(caught.value) == (
+        "step 1 of derivation 'd' (wrong) does not follow from step 0: at x=0.547847 the previous expression is "
+        "0.3001360607030370761 but this step gives 0.63346939403637040943 (difference 0.333)"
+    )
+    with pytest.raises(StepError) as caught:
+        Derivation(sp.Matrix([x, x**2]), name="m").step(sp.Matrix([x, x**2 + 1]), "wrong")
+    assert str(caught.value).endswith(
+        "at x=0.547847 entry (1, 0) the previous expression is 0.3001360607030370761 "
+        "but this step gives 1.3001360607030370761 (difference 1.0)"
+    )
