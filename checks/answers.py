@@ -544,6 +544,12 @@ class _Parser:
         self.constant(exponent, op, "the exponent")
         return self.constant(sp.Pow(base, exponent), op, "this power")
 
+    # Why a constant is refused; the limits are those of _evaluate (and its _UNARY table).
+    _NOT_REASONABLE = (
+        "is not a real number of reasonable size (at most 1e200; sin, cos and tan take arguments up to 1e6, "
+        "sinh and cosh up to 460)"
+    )
+
     def constant(self, value: sp.Expr, token: _Token, what: str) -> sp.Expr:
         """Refuse a constant that is not a real number of reasonable size, before SymPy works on it.
 
@@ -554,12 +560,12 @@ class _Parser:
             return value
         if value.is_Rational:
             if value.p.bit_length() - value.q.bit_length() > 665:  # |value| > ~1e200
-                raise self.error(f"{what} is not a real number of reasonable size (at most 1e200)", token)
+                raise self.error(f"{what} {self._NOT_REASONABLE}", token)
             return value
         try:
             _evaluate(value, {}, allow_evalf=False)
         except (_Undefined, ValueError, TypeError, ArithmeticError):
-            raise self.error(f"{what} is not a real number of reasonable size (at most 1e200)", token) from None
+            raise self.error(f"{what} {self._NOT_REASONABLE}", token) from None
         return value
 
     def primary(self) -> sp.Expr:

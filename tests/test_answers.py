@@ -463,3 +463,115 @@ def test_random_well_formed_answers_get_a_verdict_or_a_syntax_error_quickly():
         except AnswerSyntaxError:
             pass
         assert time.perf_counter() - start < 1.0, text
+
+
+# ---------------------------------------------------------------------------------------------
+# Edge cases pinned down by mutation testing
+# ---------------------------------------------------------------------------------------------
+
+X = sp.Symbol("X", real=True)
+FUNCTION_LIST = "exp, log, sqrt, sin, cos, tan, sinh, cosh, tanh, sigma, max, min, abs"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("xX", x * X), ("xw_1", x * w_1), ("xw_{1}", x * w_1), ("xw1", x * w_1)],
+)
+def test_a_run_of_letters_splits_into_names_the_subscript_going_with_the_last(text, value):
+    assert parse_answer(text, [x, X, w_1]) == value
+
+
+def test_a_run_of_letters_with_an_unknown_part_is_an_unknown_name():
+    with pytest.raises(AnswerSyntaxError) as info:
+        parse_answer("xz", [x])
+    assert info.value.reason == "unknown name 'xz'"
+
+
+@pytest.mark.parametrize(
+    ("expected", "listed"),
+    [(x, "x"), (x + y + a, "a, x and y"), (sp.Integer(1), "numbers")],
+    ids=["one symbol", "three symbols", "no symbols"],
+)
+def test_unknown_name_lists_the_symbols_in_plain_english(expected, listed):
+    with pytest.raises(AnswerSyntaxError) as info:
+        check_answer("z", expected)
+    assert str(info.value).splitlines()[-1] == f"The answer may use {listed} and the functions {FUNCTION_LIST}."
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "position"),
+    [
+        ("x + 1)", "unexpected ')'", 5),
+        ("x +", "the answer ends too early", 3),
+        ("x ×× y", "unexpected '×'", 3),  # the character as typed, not the operator it stands for
+        (r"\sin x (x+1)", r"put the argument of \sin in parentheses, e.g. \sin(...)", 0),
+        ("[[[x]]]", "matrices nest only two levels deep: [[a, b], [c, d]]", 2),
+        ("[x, y", "'[' is never closed", 0),
+        ("[x)", "unexpected ')' (expected ',' or ']')", 2),
+        ("[[x], y]", "mix of rows and entries; write [[a, b], [c, d]] or [a, b]", 0),
+        ("[[x, y], [1]]", "the rows of the matrix have different lengths", 0),
+        ("x^1001", "the exponent 1001 is too large (at most 1000)", 1),
+        # numbers in messages are shortened past 20 characters
+        ("12345678901234567890^1000", "the number 12345678901234567890^1000 is too large", 20),
+        ("123456789012345678901^1000", "the number 12345678…8901^1000 is too large", 21),
+    ],
+)
+def test_syntax_error_message_points_at_the_offending_part(text, reason, position):
+    with pytest.raises(AnswerSyntaxError) as info:
+        parse_answer(text, [x, y])
+    assert info.value.position == position
+    assert str(info.value) == f"{reason} at position {position + 1}:\n  {text}\n  {' ' * position}^"
+
+
+def test_sine_arguments_up_to_a_million_are_evaluated():
+    assert parse_answer("sin(10^6)") == sp.sin(10**6)
+    with pytest.raises(AnswerSyntaxError, match="this sin is not a real number"):
+        parse_answer("sin(10^6 + 1)")
+
+
+def test_tangent_is_evaluated():
+    assert check_answer("tan(x)", sp.sin(x) / sp.cos(x)).correct
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("[[x, y]]", sp.Matrix([x, y])),
+        ("[[x, 1], [y, 2], [3, x y]]", sp.Matrix([[x, y, 3], [1, 2, x * y]])),
+    ],
+    ids=["column", "2x3"],
+)
+def test_transposed_answer_of_another_shape_is_named(answer, expected):
+    rows, cols = expected.shape
+    assert _wrong(answer, expected) == (
+        f"Not quite: the expected answer is a {rows}×{cols} matrix, but yours is a {cols}×{rows} matrix."
+        " Your answer is the transpose of the expected one: a gradient has the shape of the variable"
+        " (numerator layout)."
+    )
+
+
+def test_a_check_running_past_its_time_limit_is_stopped(monkeypatch):
+    sample_points = answers.sample_points
+
+    def slow_sample_points(*args, **kwargs):
+        time.sleep(2)
+        return sample_points(*args, **kwargs)
+
+    monkeypatch.setattr(answers, "sample_points", slow_sample_points)
+    start = time.perf_counter()
+    with pytest.raises(AnswerSyntaxError) as info:
+        check_answer("x", x, time_limit=0.05)
+    assert time.perf_counter() - start < 1.0
+    assert str(info.value) == "the answer is too complex to check within the time limit (0.05 s); try a simpler form"
+
+
+def test_an_early_stray_alarm_does_not_cut_the_check_short(monkeypatch):
+    sample_points = answers.sample_points
+
+    def alarmed_sample_points(*args, **kwargs):  # a SIGALRM long before the deadline
+        assert signal.getsignal(signal.SIGALRM) is answers._on_alarm  # else the signal would end the process
+        signal.raise_signal(signal.SIGALRM)
+        return sample_points(*args, **kwargs)
+
+    monkeypatch.setattr(answers, "sample_points", alarmed_sample_points)
+    assert check_answer("x^2 + 2x", x * (x + 2)).correct
