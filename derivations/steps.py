@@ -128,10 +128,8 @@ class Derivation:
 
     def latex(self) -> str:
         """The chain as an ``aligned`` display, one step a line, each with its justification."""
-        lines = []
-        first = self.steps[0].expr
-        lhs = f"{self.lhs} &= " if self.lhs else ""
-        lines.append(f"{lhs}{sp.latex(first)}" if self.lhs else f"&{sp.latex(first)}")
+        first = sp.latex(self.steps[0].expr)
+        lines = [f"{self.lhs} &= {first}" if self.lhs else f"&{first}"]
         for s in self.steps[1:]:
             lines.append(rf"&= {sp.latex(s.expr)} && \text{{{_escape_text(s.why)}}}")
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
