@@ -215,7 +215,6 @@ def _proves_zero(e: sp.Expr, thorough: bool) -> bool:
 
 
 def _agree_numerically(before: Expr, after: Expr, indices: dict, domain: dict, seed: int) -> None:
-    both = sp.Matrix([before]) if not isinstance(before, sp.MatrixBase) else before
     # An index that only appears as a differentiation variable (d/dx[i]) is not a free symbol.
     mentioned = before.atoms(sp.Symbol) | after.atoms(sp.Symbol)
     integers = sorted({s for s in _free(before) | _free(after) if s.is_integer} | (set(indices) & mentioned), key=str)
@@ -244,7 +243,9 @@ def _agree_numerically(before: Expr, after: Expr, indices: dict, domain: dict, s
             continue  # outside the domain of one side (e.g. log of a negative): try another point
         for idx, (a, b) in enumerate(zip(left, right)):
             if not _close(a, b):
-                entry = f" entry {tuple(int(v) for v in np.unravel_index(idx, both.shape))}" if len(left) > 1 else ""
+                entry = (
+                    f" entry {tuple(int(v) for v in np.unravel_index(idx, _shape(before)))}" if len(left) > 1 else ""
+                )
                 with mpmath.workdps(DIGITS):
                     raise StepError(
                         f"at {at_text}{entry} the previous expression is {mpmath.nstr(a, 20)} "
@@ -334,9 +335,15 @@ def _subs(e: Expr, values: dict) -> Expr:
     if not values:
         return e
     out = e.subs(values)
-    # subs leaves a Derivative's variables alone inside a Sum (d/dW[i, j] keeps i, j): replace them structurally.
+    # subs leaves a Derivative's variables alone inside a Sum (d/dW[i, j] keeps i, j): replace them structurally,
+    # but only them: an index bound by a Sum inside the derivative (Σ_j) must keep its name.
     if out.has(sp.Derivative):
-        out = out.replace(lambda d: isinstance(d, sp.Derivative), lambda d: d.xreplace(values))
+        out = out.replace(
+            lambda d: isinstance(d, sp.Derivative),
+            lambda d: sp.Derivative(
+                d.expr.subs(values), *[(v.xreplace(values), count) for v, count in d.variable_count]
+            ),
+        )
     return out
 
 

@@ -885,3 +885,52 @@ def test_step_errors_give_both_values_to_20_digits_and_name_the_entry():
         "at x=0.547847 entry (1, 0) the previous expression is 0.3001360607030370761 "
         "but this step gives 1.3001360607030370761 (difference 1.0)"
     )
+
+
+def test_a_summation_index_listed_in_indices_keeps_its_name_inside_a_derivative():
+    # d/dX[i] Σ_j X[j]: j is bound by the sum; drawing it too must not rename the sum's own index.
+    X = sp.IndexedBase("X", real=True)
+    i, j, n = sp.symbols("i j n", integer=True)
+    summed = sp.Sum(X[j] ** 2, (j, 1, n))
+    assert verify_equal(sp.Derivative(summed, X[i]), 2 * X[i], indices={i: n, j: n}) == "numeric"
+    # Only the left side mentions i (as a derivative variable, not a free symbol): it is drawn all the same.
+    assert verify_equal(sp.Derivative(sp.Sum(X[j], (j, 1, n)), X[i]), sp.Integer(1), indices={i: n, j: n})
+    with pytest.raises(StepError, match="this step gives"):
+        verify_equal(sp.Derivative(summed, X[i]), 3 * X[i], indices={i: n, j: n})
+
+
+@pytest.mark.parametrize(
+    "side",
+    [
+        sp.factorial(-sp.Symbol("n", integer=True)),  # zoo once n is drawn (n ≥ 1)
+        sp.Abs(sp.factorial(-sp.Symbol("n", integer=True))),  # oo
+        -sp.Abs(sp.factorial(-sp.Symbol("n", integer=True))),  # -oo
+        sp.Abs(sp.factorial(-sp.Symbol("n", integer=True))) - sp.Abs(sp.factorial(-sp.Symbol("n", integer=True) - 1)),
+    ],
+    ids=["zoo", "oo", "-oo", "nan"],
+)
+def test_infinite_or_undefined_values_are_not_numbers_to_compare(side):
+    with pytest.raises(StepError) as caught:
+        verify_equal(side, side + x)
+    assert str(caught.value).startswith("the step could not be evaluated at 6 points (only 0 of 120")
+
+
+def test_a_tactic_that_cannot_handle_an_expression_does_not_stop_the_others(monkeypatch):
+    from derivations import steps
+
+    def cannot(e):
+        raise sp.PolynomialError("not a rational function")
+
+    monkeypatch.setattr(steps, "_PROOF_TACTICS", (cannot, sp.expand_trig))
+    assert steps._proves_zero(sp.sin(2 * x) - 2 * sp.sin(x) * sp.cos(x), thorough=False)
+
+
+def test_simplify_is_not_tried_on_an_unevaluable_step_of_more_than_400_operations():
+    f = sp.Function("f")
+    polynomial = sum(x**k / (k + 1) for k in range(1, 80))
+    long = f(x) * polynomial * (sp.sin(x) ** 2 + sp.cos(x) ** 2)
+    assert sp.count_ops(long - f(x) * polynomial) > 400
+    with pytest.raises(StepError, match="could not be evaluated"):
+        verify_equal(long, f(x) * polynomial)  # simplify would prove it, in seconds
+    short = f(x) * (x + 1) * (sp.sin(x) ** 2 + sp.cos(x) ** 2)
+    assert verify_equal(short, f(x) * (x + 1)) == "symbolic"
