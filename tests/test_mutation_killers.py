@@ -934,3 +934,15 @@ def test_simplify_is_not_tried_on_an_unevaluable_step_of_more_than_400_operation
         verify_equal(long, f(x) * polynomial)  # simplify would prove it, in seconds
     short = f(x) * (x + 1) * (sp.sin(x) ** 2 + sp.cos(x) ** 2)
     assert verify_equal(short, f(x) * (x + 1)) == "symbolic"
+
+
+def test_every_size_drawn_is_an_instance_of_its_own():
+    n, m = sp.symbols("n m", integer=True)
+    # n x = 4 x holds for the first size drawn (n = 4) only: the second size must be checked on its own.
+    with pytest.raises(StepError) as caught:
+        verify_equal(n * x, 4 * x)
+    assert str(caught.value).startswith("at n=3, x=0.0472865 ")
+    # Sizes free on one side only, and not listed in indices, are drawn too.
+    with pytest.raises(StepError) as caught:
+        verify_equal(x**m, x)
+    assert str(caught.value).startswith("at m=4, x=0.547847 ")
