@@ -942,6 +942,9 @@ def test_every_size_drawn_is_an_instance_of_its_own():
     with pytest.raises(StepError) as caught:
         verify_equal(n * x, 4 * x)
     assert str(caught.value).startswith("at n=3, x=0.0472865 ")
+    # Sizes start at 1: a step wrong only for n = 1 is caught.
+    with pytest.raises(StepError, match=r"^at n=1, "):
+        verify_equal(sp.Min(n, 2) * x, 2 * x)
     # Sizes free on one side only, and not listed in indices, are drawn too.
     with pytest.raises(StepError) as caught:
         verify_equal(x**m, x)
