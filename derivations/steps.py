@@ -176,11 +176,11 @@ def _verify(before: Expr, after: Expr, indices, domain, seed: int) -> str:
         _agree_numerically(before, after, dict(indices or {}), dict(domain or {}), seed)
     except _Unevaluable as err:
         # Only a proof can accept what cannot be evaluated (e.g. an undefined function f(x)): try hard.
-        if _is_zero_symbolically(_doit(before) - _doit(after), thorough=True):
+        if _is_zero_symbolically(before.doit() - after.doit(), thorough=True):
             return "symbolic"
         raise StepError(str(err)) from None
     # The step is already verified; a cheap proof only upgrades how ("symbolic" rather than "numeric").
-    if _is_zero_symbolically(_doit(before) - _doit(after)):
+    if _is_zero_symbolically(before.doit() - after.doit()):
         return "symbolic"
     return "numeric"
 
@@ -265,8 +265,8 @@ def _agree_numerically(before: Expr, after: Expr, indices: dict, domain: dict, s
 
 def _instance(before: Expr, after: Expr, at: dict, reals: set) -> tuple:
     """Both sides with sizes and indices fixed at ``at``, their numeric leaves, and the kinks to keep away from."""
-    lhs = _doit(_subs(before, at))
-    rhs = _doit(_subs(after, at))
+    lhs = _subs(before, at).doit()
+    rhs = _subs(after, at).doit()
     leaves = sorted(_leaves(lhs) | _leaves(rhs) | reals, key=str)
     to_placeholders = {leaf: _placeholder(leaf) for leaf in leaves}
     avoid = [k.xreplace(to_placeholders) for k in kink_expressions([lhs, rhs])]
@@ -325,10 +325,6 @@ def _as_expr(value: object, what: str) -> Expr:
 
 def _shape(e: Expr) -> tuple[int, ...]:
     return tuple(e.shape) if isinstance(e, sp.MatrixBase) else ()
-
-
-def _doit(e: Expr) -> Expr:
-    return e.doit() if hasattr(e, "doit") else e
 
 
 def _subs(e: Expr, values: dict) -> Expr:

@@ -945,7 +945,20 @@ def test_every_size_drawn_is_an_instance_of_its_own():
     # Sizes start at 1: a step wrong only for n = 1 is caught.
     with pytest.raises(StepError, match=r"^at n=1, "):
         verify_equal(sp.Min(n, 2) * x, 2 * x)
+    # ... and go up to 4: n x = min(n, 4) x is accepted.
+    assert verify_equal(sp.Min(n, 4) * x, n * x) == "numeric"
     # Sizes free on one side only, and not listed in indices, are drawn too.
     with pytest.raises(StepError) as caught:
         verify_equal(x**m, x)
     assert str(caught.value).startswith("at m=4, x=0.547847 ")
+
+
+def test_sizes_that_only_bound_an_index_are_drawn_from_1_to_4_in_name_order():
+    d, i, m, n = sp.symbols("d i m n", integer=True)
+    X = sp.IndexedBase("X", real=True)
+    with pytest.raises(StepError, match=r"^at d=4, i=3, x=0.547847 "):
+        verify_equal(i * x, x, indices={i: d})
+    with pytest.raises(StepError, match=r"^at d=1, i=1, "):  # a bound of 1 is drawn too
+        verify_equal(sp.Min(i - 1, 1) * x, x, indices={i: d}, seed=1)
+    with pytest.raises(StepError, match=r"^at m=4, n=3, i=4, X\[4\]=0.547847 "):
+        verify_equal(i * X[i], X[i], indices={i: n + m})
