@@ -354,17 +354,12 @@ def _leaves(e: Expr) -> set:
     return indexed | {s for s in e.free_symbols if isinstance(s, sp.Symbol) and s not in bases and not s.is_integer}
 
 
-_PLACEHOLDERS: dict = {}
-
-
 def _placeholder(leaf: sp.Basic) -> sp.Symbol:
-    """A plain Symbol standing for an Indexed leaf, keeping the base's assumptions, for sampling."""
+    """A plain Symbol standing for an Indexed leaf, keeping the base's sign assumptions, for sampling."""
     if isinstance(leaf, sp.Symbol):
         return leaf
-    if leaf not in _PLACEHOLDERS:
-        assumptions = leaf.base.label.assumptions0 if hasattr(leaf.base.label, "assumptions0") else {}
-        _PLACEHOLDERS[leaf] = sp.Symbol(f"_{leaf}", **{k: v for k, v in assumptions.items() if k in _SIGN_KEYS})
-    return _PLACEHOLDERS[leaf]
+    assumptions = leaf.base.label.assumptions0
+    return sp.Symbol(f"_{leaf}", **{k: v for k, v in assumptions.items() if k in _SIGN_KEYS})
 
 
 _SIGN_KEYS = {"positive", "negative", "nonnegative", "nonpositive", "real"}

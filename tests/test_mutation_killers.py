@@ -962,3 +962,12 @@ def test_sizes_that_only_bound_an_index_are_drawn_from_1_to_4_in_name_order():
         verify_equal(sp.Min(i - 1, 1) * x, x, indices={i: d}, seed=1)
     with pytest.raises(StepError, match=r"^at m=4, n=3, i=4, X\[4\]=0.547847 "):
         verify_equal(i * X[i], X[i], indices={i: n + m})
+
+
+@pytest.mark.parametrize(("sign", "point"), [("positive", "X[3]=1.68316"), ("negative", "X[3]=-1.06684")])
+def test_indexed_leaves_are_drawn_with_their_base_sign(sign, point):
+    n, i = sp.symbols("n i", integer=True)
+    X = sp.IndexedBase("X", **{sign: True})
+    with pytest.raises(StepError) as caught:
+        verify_equal(X[i], 2 * X[i], indices={i: n})
+    assert caught.value.point == f"n=4, i=3, {point}"
