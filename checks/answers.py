@@ -1257,7 +1257,8 @@ def _slips(kept: list, expected: sp.Basic, symbols: Sequence[sp.Symbol], shape) 
                 return "It is 2 times the expected one: a factor of 2 too many."
             if _close(ratio, 0.5, 1e-7):
                 return "It is half the expected one: a factor of 2 is missing."
-            return f"It is a constant multiple ({_fmt(ratio)}) of the expected one."
+            if len(pairs) > 1:  # any single wrong value is "a multiple" of the right one
+                return f"It is a constant multiple ({_fmt(ratio)}) of the expected one."
     if symbols and len(kept) > 1:
         offset = pairs[0][0] - pairs[0][1]
         if all(_close(a - e, offset, 1e-7) for a, e in pairs):

@@ -575,3 +575,103 @@ def test_an_early_stray_alarm_does_not_cut_the_check_short(monkeypatch):
 
     monkeypatch.setattr(answers, "sample_points", alarmed_sample_points)
     assert check_answer("x^2 + 2x", x * (x + 2)).correct
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "slip"),
+    [
+        ("-x y", x * y, "The sign is flipped: your answer is −1 times the expected one."),
+        ("2 x y", x * y, "It is 2 times the expected one: a factor of 2 too many."),
+        ("x y / 2", x * y, "It is half the expected one: a factor of 2 is missing."),
+        ("-3 x y", x * y, "It is a constant multiple (-3) of the expected one."),
+        ("x^2 + 1", x**2, "It differs from the expected one by a constant (1)."),
+        ("x^2", x**2 + sp.exp(x), "It looks like the term exp(x) is missing."),
+        ("x^2 - y", x**2 + y, "It looks like the term y has the wrong sign."),
+        # a term outside the answer grammar is still evaluated (the expected side comes from the book)
+        ("x^2", x**2 + sp.atan(x), "It looks like the term atan(x) is missing."),
+        (
+            "[[x, y], [0, 1]]",
+            sp.Matrix([[x, 0], [y, 1]]),
+            "Your answer is the transpose of the expected one: a gradient has the shape of the variable"
+            " (numerator layout).",
+        ),
+        # sums of up to 12 terms are searched for a missing term
+        (
+            " + ".join(f"x^{k}" for k in range(1, 12)),
+            sum(x**k for k in range(1, 13)),
+            "It looks like the term x**12 is missing.",
+        ),
+    ],
+)
+def test_the_slip_is_the_last_sentence_of_the_feedback(answer, expected, slip):
+    feedback = _wrong(answer, expected)
+    assert re.fullmatch(r"Not quite: .* but the expected value is \S+\. " + re.escape(slip), feedback), feedback
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "slip"),
+    [
+        ("-1.00000001 x", x, "The sign is flipped: your answer is −1 times the expected one."),
+        ("2.00000001 x", x, "It is 2 times the expected one: a factor of 2 too many."),
+        ("0.500000001 x", x, "It is half the expected one: a factor of 2 is missing."),
+        ("3x + 1e-8 x^2", x, "It is a constant multiple (3) of the expected one."),
+        ("x^2 + 1 + 1e-8 x", x**2, "It differs from the expected one by a constant (1)."),
+    ],
+)
+def test_slips_are_recognised_to_a_relative_tolerance_of_1e_7(answer, expected, slip):
+    assert _wrong(answer, expected).endswith(slip)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("0", x / 4),  # a zero answer is not "a constant multiple (0)"
+        ("x y - y", x * y),  # the factors of a product are not terms
+        ("[[x, 1, y], [2, 5, 6]]", sp.Matrix([[x, y, 1], [2, 3, 4]])),  # not a transpose: the shapes agree
+        ("[[x, 1], [2, y]]", sp.Matrix([[x, 1], [2, 2 * y]])),
+        # 13 terms are more than the search for a missing term takes on
+        (" + ".join(f"x^{k}" for k in range(1, 13)), sum(x**k for k in range(1, 14))),
+    ],
+)
+def test_no_slip_is_named_when_none_fits(answer, expected):
+    feedback = _wrong(answer, expected)
+    assert re.fullmatch(r"Not quite: .* but the expected value is \S+\.", feedback), feedback
+
+
+def test_a_wrong_matrix_entry_is_named_with_the_point():
+    feedback = _wrong("[[x, 1], [2, y]]", sp.Matrix([[x, 1], [2, 2 * y]]))
+    assert re.fullmatch(
+        r"Not quite: in entry \(2, 2\) at x = \S+, y = (\S+), your answer gives \1 but the expected value is \S+\.",
+        feedback,
+    )
+
+
+def test_a_constant_offset_is_named_from_two_points_but_not_from_one():
+    two, one = sp.sqrt(x - sp.Rational(9, 5)), sp.sqrt(x - sp.Rational(39, 20))  # x is drawn from (-2, 2)
+    assert _wrong("sqrt(x - 9/5)", two).startswith("Cannot decide: only 2 of 32 random points")
+    assert _wrong("sqrt(x - 39/20)", one).startswith("Cannot decide: only 1 of 32 random points")
+    assert _wrong("sqrt(x - 9/5) + 1", two).endswith(" It differs from the expected one by a constant (1).")
+    assert re.fullmatch(r"Not quite: at x = \S+, your answer gives 0 but the expected value is \S+\.", _wrong("0", one))
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "symbols", "feedback"),
+    [
+        ("0", sp.Integer(2), [], "Not quite: your answer gives 0 but the expected value is 2."),
+        ("x", sp.Integer(0), [x], r"Not quite: at x = (\S+), your answer gives \1 but the expected value is 0."),
+    ],
+    ids=["no symbols", "expected zero"],
+)
+def test_feedback_on_constants(answer, expected, symbols, feedback):
+    verdict = check_answer(answer, expected, symbols=symbols)
+    assert not verdict.correct
+    assert re.fullmatch(feedback, verdict.feedback), verdict.feedback
+
+
+def test_a_multiple_is_named_only_when_more_than_one_value_agrees_on_it():
+    # sqrt(x - 39/20) is real at 1 of the 32 points only; one value is "a multiple" of any other.
+    feedback = _wrong("sqrt(x - 39/20) + 1", sp.sqrt(x - sp.Rational(39, 20)))
+    assert "multiple" not in feedback and feedback.endswith("."), feedback
+    assert _wrong("-sqrt(x - 39/20)", sp.sqrt(x - sp.Rational(39, 20))).endswith(
+        " The sign is flipped: your answer is −1 times the expected one."
+    )
