@@ -60,6 +60,7 @@ def test_exact_only_when_both_sides_are_exact():
     # one exact side, one float: compared numerically, so 1/3 and its float agree
     assert assert_close(sp.Rational(1, 3), 1 / 3, name="third") < 1e-15
     assert assert_close(sp.Float(1 / 3), sp.Rational(1, 3), name="third") < 1e-15  # a SymPy Float is not exact
+    assert assert_close(sp.Float("1.0000000001", 20), sp.Integer(1), name="one") == pytest.approx(1e-10)  # within rtol
     with pytest.raises(AssertionError, match="expected exactly"):
         assert_close(sp.Matrix([sp.log(2)]), sp.Matrix([sp.log(2) + sp.Rational(1, 10**30)]), name="m")
 
