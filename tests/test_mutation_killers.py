@@ -789,6 +789,63 @@ def test_the_ledger_reads_back_what_checks_recorded(tmp_path, monkeypatch):
     assert ledger.read_ledger(tmp_path, "other") == []
 
 
+def test_ledger_records_hold_every_field_and_replace_an_earlier_run(tmp_path, monkeypatch):
+    monkeypatch.setenv(ledger.LEDGER_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(ledger.CHAPTER_ENV, "book/x")
+    monkeypatch.setenv(ledger.CODE_HASH_ENV, "h1")
+    monkeypatch.setattr(ledger, "_started", set())
+    (tmp_path / "h1.jsonl").write_text('{"left over": "by an interrupted run"}\n', encoding="utf-8")
+    ledger.record_check("gradient", "f", ["x", "W"], 5, 1e-16, 2e-15, passed=True, max_normwise_rel=1e-15)
+    with ledger.expecting_failures():
+        ledger.record_check("gradient", "g", ["x"], 5, None, None, passed=False)
+    ledger.record_check("identity", "h", [], 0, None, None, passed=False)  # failed, and not on purpose
+    common = {"chapter": "book/x", "code_hash": "h1", "kind": "gradient", "points": 5}
+    assert ledger.read_ledger(tmp_path, "h1") == [
+        {
+            **common,
+            "quantity": "f",
+            "wrt": ["x", "W"],
+            "max_abs_error": 1e-16,
+            "max_rel_error": 2e-15,
+            "max_normwise_rel_error": 1e-15,
+            "passed": True,
+            "expected_failure": False,
+        },
+        {
+            **common,
+            "quantity": "g",
+            "wrt": ["x"],
+            "max_abs_error": None,
+            "max_rel_error": None,
+            "max_normwise_rel_error": None,
+            "passed": False,
+            "expected_failure": True,
+        },
+        {
+            **common,
+            "kind": "identity",
+            "quantity": "h",
+            "wrt": [],
+            "points": 0,
+            "max_abs_error": None,
+            "max_rel_error": None,
+            "max_normwise_rel_error": None,
+            "passed": False,
+            "expected_failure": False,
+        },
+    ]
+
+
+@pytest.mark.parametrize("unset", [ledger.LEDGER_DIR_ENV, ledger.CHAPTER_ENV, ledger.CODE_HASH_ENV])
+def test_nothing_is_recorded_outside_the_build(tmp_path, monkeypatch, unset):
+    monkeypatch.setenv(ledger.LEDGER_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(ledger.CHAPTER_ENV, "book/x")
+    monkeypatch.setenv(ledger.CODE_HASH_ENV, "h1")
+    monkeypatch.delenv(unset)
+    ledger.record_check("value", "v", [], 1, 0.0, 0.0, passed=True)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_corrupt_ledger_file_is_refused_by_name(tmp_path):
     (tmp_path / "abc.jsonl").write_text('{"chapter": "book/x"}\n{"cha', encoding="utf-8")
     with pytest.raises(ValueError) as caught:
