@@ -27,7 +27,7 @@ bench: $(READY)
 
 # Mutation testing of checks/ and derivations/ (slow, one worker, low priority); see bench/mutation.md.
 mutation: $(READY)
-	nice -n 19 $(BIN)/mutmut run --max-children 1; $(BIN)/mutmut results
+	nice -n 19 $(BIN)/mutmut run --max-children 2; $(BIN)/mutmut results
 
 serve: book
 	$(BIN)/python -m http.server --directory _build/html 8000
