@@ -145,23 +145,29 @@ def ledger_summary(rows: list[dict]) -> dict:
     chapters: dict[str, dict] = {}
     for r in rows:
         c = chapters.setdefault(
-            r["chapter"], {"checks": 0, "caught": 0, "max_rel_error": 0.0, "max_normwise_rel_error": 0.0}
+            r["chapter"], {"checks": 0, "caught": 0, "max_rel_error": 0.0, "max_normwise_rel_error": None}
         )
         c["checks"] += 1
         c["caught"] += not r["passed"]
     for r in numeric:
         c = chapters[r["chapter"]]
         c["max_rel_error"] = max(c["max_rel_error"], r["max_rel_error"])
-        c["max_normwise_rel_error"] = max(c["max_normwise_rel_error"], r.get("max_normwise_rel_error") or 0.0)
+        c["max_normwise_rel_error"] = _max_known(c["max_normwise_rel_error"], r.get("max_normwise_rel_error"))
+    normwise = None
+    for r in numeric:
+        normwise = _max_known(normwise, r.get("max_normwise_rel_error"))
     return {
         "checks": len(rows),
         "caught": sum(not r["passed"] for r in rows),
         "max_rel_error_sympy_vs_autograd": max((r["max_rel_error"] for r in numeric), default=0.0),
-        "max_normwise_rel_error_sympy_vs_autograd": max(
-            (r.get("max_normwise_rel_error") or 0.0 for r in numeric), default=0.0
-        ),
+        "max_normwise_rel_error_sympy_vs_autograd": normwise,
         "chapters": chapters,
     }
+
+
+def _max_known(a: float | None, b: float | None) -> float | None:
+    """The larger of two figures where either may be unknown (None: recorded before the figure existed)."""
+    return b if a is None else (a if b is None else max(a, b))
 
 
 NUMERIC_KINDS = {"gradient", "Jacobian", "Hessian"}
@@ -226,4 +232,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-check-consistency", on_consistency)
     app.connect("env-updated", on_env_updated)
     app.connect("doctree-resolved", on_doctree_resolved)
-    return {"parallel_read_safe": False, "parallel_write_safe": True, "env_version": 2}
+    # env_version 3: the ledger page gained the normwise columns; older saved environments are re-read.
+    return {"parallel_read_safe": False, "parallel_write_safe": True, "env_version": 3}
