@@ -171,6 +171,8 @@ def _max_known(a: float | None, b: float | None) -> float | None:
 
 
 NUMERIC_KINDS = {"gradient", "Jacobian", "Hessian"}
+# Shown when the chapters' records come from an execution cache older than the normwise figure.
+UNKNOWN_NORMWISE = " (— : these chapters' cached runs predate the normwise figure; a clean build records it.)"
 
 
 def _fmt(value: float | None) -> str:
@@ -189,7 +191,8 @@ def ledger_html(rows: list[dict], titles: dict[str, str], builder, here: str) ->
         "caught on purpose (cells that must fail). Largest relative error of a SymPy result against "
         f"autograd: <strong>{_fmt(summary['max_normwise_rel_error_sympy_vs_autograd'])}</strong> relative to the "
         f"size of the whole result (normwise), <strong>{_fmt(summary['max_rel_error_sympy_vs_autograd'])}</strong> "
-        "entry by entry (an entry that cancels large terms can lose a few of float64's digits).</p>"
+        "entry by entry (an entry that cancels large terms can lose a few of float64's digits)."
+        f"{UNKNOWN_NORMWISE if summary['max_normwise_rel_error_sympy_vs_autograd'] is None else ''}</p>"
     )
     per_chapter = "".join(
         f"<tr><td><a href='{builder.get_relative_uri(here, name)}'>{html.escape(titles.get(name, name))}</a></td>"
@@ -232,5 +235,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-check-consistency", on_consistency)
     app.connect("env-updated", on_env_updated)
     app.connect("doctree-resolved", on_doctree_resolved)
-    # env_version 3: the ledger page gained the normwise columns; older saved environments are re-read.
-    return {"parallel_read_safe": False, "parallel_write_safe": True, "env_version": 3}
+    # env_version 4: the ledger page gained the normwise columns; older saved environments are re-read.
+    return {"parallel_read_safe": False, "parallel_write_safe": True, "env_version": 4}
