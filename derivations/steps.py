@@ -336,9 +336,7 @@ def _subs(e: Expr, values: dict) -> Expr:
     if out.has(sp.Derivative):
         out = out.replace(
             lambda d: isinstance(d, sp.Derivative),
-            lambda d: sp.Derivative(
-                d.expr.subs(values), *[(v.xreplace(values), count) for v, count in d.variable_count]
-            ),
+            lambda d: sp.Derivative(d.expr, *[(v.xreplace(values), count) for v, count in d.variable_count]),
         )
     return out
 
