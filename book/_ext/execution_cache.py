@@ -30,8 +30,8 @@ def cache_dir(app: Sphinx) -> Path:
     return Path(app.outdir).parent / ".jupyter_cache"  # where MyST-NB keeps it by default
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _hashkeys(cache: Path) -> list[str]:
@@ -61,17 +61,18 @@ def problems(cache: Path) -> list[str]:
         if not path.exists():
             found.append(f"the notebook for {key} is missing")
             continue
-        if key in checksums and checksums[key] == _sha256(path):
+        data = path.read_bytes()
+        if checksums.get(key) == _sha256(data):
             continue  # byte for byte what the build that wrote it checked: no need to parse it again
         try:
-            notebook = nbformat.reads(path.read_text(encoding="utf-8"), nbformat.NO_CONVERT)
+            notebook = nbformat.reads(data.decode("utf-8"), nbformat.NO_CONVERT)
             nbformat.validate(notebook)
         except Exception as err:  # nbformat raises several unrelated types for bad files
             found.append(f"the notebook for {key} is unreadable ({type(err).__name__})")
             continue
         if JupyterCacheBase.create_hashed_notebook(None, notebook)[1] != key:
             found.append(f"the notebook for {key} no longer matches its key")
-        elif key in checksums and checksums[key] != _sha256(path):
+        elif key in checksums:  # its bytes differ from the recorded checksum (checked above)
             found.append(f"the notebook for {key} changed after the build that wrote it")
     return found
 
@@ -91,7 +92,7 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     cache = cache_dir(app)
     if exception is None and (cache / "global.db").exists():
-        checksums = {key: _sha256(cache / "executed" / key / "base.ipynb") for key in _hashkeys(cache)}
+        checksums = {key: _sha256((cache / "executed" / key / "base.ipynb").read_bytes()) for key in _hashkeys(cache)}
         (cache / CHECKSUMS).write_text(json.dumps(checksums, indent=1))
 
 

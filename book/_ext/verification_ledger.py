@@ -149,12 +149,11 @@ def ledger_summary(rows: list[dict]) -> dict:
         )
         c["checks"] += 1
         c["caught"] += not r["passed"]
+    normwise = None
     for r in numeric:
         c = chapters[r["chapter"]]
         c["max_rel_error"] = max(c["max_rel_error"], r["max_rel_error"])
         c["max_normwise_rel_error"] = _max_known(c["max_normwise_rel_error"], r.get("max_normwise_rel_error"))
-    normwise = None
-    for r in numeric:
         normwise = _max_known(normwise, r.get("max_normwise_rel_error"))
     return {
         "checks": len(rows),
