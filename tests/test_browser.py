@@ -72,9 +72,13 @@ def browser():
 
 
 def pages() -> list[str]:
-    """Every page of the book, its index and the two generated pages, as paths relative to the site root."""
+    """Every page of the book and the two generated pages, as paths relative to the site root.
+
+    The site's own index.html is not among them: it is Jupyter Book's redirect to the root page, and
+    evaluating a page while it redirects reads a document that has no body yet.
+    """
     chapters = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in toc_chapters()]
-    return ["index.html", *chapters, "genindex.html", "search.html"]
+    return [*chapters, "genindex.html", "search.html"]
 
 
 def wait_for_typesetting(page) -> None:
@@ -143,7 +147,7 @@ def test_page_is_clean_offline_and_typeset(site, server, browser, path):
             "MathJax error nodes": state["errors"],
             "glued equations not rendered": [label for label in expected_glue if label not in rendered],
         }
-        if path in {"book/log_sum_exp.html", "book/ledger.html", "index.html"}:
+        if path in {"book/log_sum_exp.html", "book/ledger.html", pages()[0]}:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             state["page"].screenshot(path=str(SCREENSHOTS / f"{Path(path).stem}.png"), full_page=False)
     finally:
@@ -210,3 +214,17 @@ def test_site_works_from_file_urls(site, browser):
     box.locator(".answer-check").click()
     assert "Correct" in box.locator(".answer-feedback").inner_text()
     context.close()
+
+
+def test_site_root_lands_on_the_first_page(site, server, browser):
+    """A reader who opens the site's address is taken to the root page of the table of contents."""
+    first_page = server + pages()[0]
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(server + "index.html")
+        page.wait_for_url(first_page)
+        page.wait_for_load_state("load")
+        assert page.query_selector("article") is not None, f"index.html led to {page.url}, which has no article"
+    finally:
+        context.close()
