@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -17,7 +18,7 @@ from checks import GradientMismatch, check_gradient, check_hessian, check_jacobi
 from checks.points import sample_points
 from checks.values import assert_close
 from derivations import Derivation, StepError, matrix_symbols, vector_symbols, verify_equal
-from derivations.steps import Step
+from derivations.steps import Step, _evaluate
 
 
 @pytest.fixture
@@ -1029,3 +1030,13 @@ def test_indexed_leaves_are_drawn_with_their_base_sign(sign, point):
     with pytest.raises(StepError) as caught:
         verify_equal(X[i], 2 * X[i], indices={i: n})
     assert caught.value.point == f"n=4, i=3, {point}"
+
+
+def test_an_imaginary_residue_is_noise_only_relative_to_the_value():
+    """evalf at 50 digits can leave an imaginary residue; it is dropped when it is below 1e-40 of the value."""
+    residue = sp.I * sp.Rational(1, 10**20)
+    [value] = _evaluate(sp.Integer(10) ** 30 + 1 + residue, {})  # a residue of 1e-50 of the value
+    with mpmath.workdps(50):
+        assert value == 10**30 + 1  # the real part keeps its 50 digits
+    assert _evaluate(1 + residue, {}) is None  # 1e-20 of the value: a complex number, not noise
+    assert _evaluate(sp.Integer(1) + sp.I * sp.Rational(1, 10**41), {}) == [1]
