@@ -1,0 +1,25 @@
+"""Sphinx extension: a build that warned is not called up to date by the next one.
+
+With ``-W --keep-going``, Sphinx reports every warning and then fails, but it still saves its
+environment. The next build, with nothing changed, finds every page up to date, re-reads nothing,
+emits no warning and says "build succeeded" over a dangling reference. Sphinx itself discards the
+saved environment when a build raises; this does the same when a build warned, so the next build
+reads every page again (the executed notebooks still come from the cache) and reports the same
+warnings until they are fixed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
+
+
+def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    if app._warncount:  # Sphinx's own count, the one that sets the exit status; there is no public one
+        Path(app.doctreedir, ENV_PICKLE_FILENAME).unlink(missing_ok=True)
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("build-finished", on_build_finished)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
