@@ -475,7 +475,7 @@ def _as_expr(value: object, label: str) -> sp.Expr:
         kind = "string" if isinstance(value, str) else "bool"
         raise ValueError(f"{label} is a {kind}; pass a SymPy expression")
     if isinstance(value, (int, float)):
-        return sp.Float(value) if isinstance(value, float) else sp.Integer(value)
+        return sp.sympify(value)  # an int stays an Integer, a float becomes a Float
     if isinstance(value, sp.Expr):
         return value
     raise ValueError(f"{label} is a {type(value).__name__}, not a SymPy expression")
@@ -532,8 +532,8 @@ def _second_differences(f: Callable[[np.ndarray], float], values: np.ndarray, co
 def _relative(a: np.ndarray, b: np.ndarray, floor: float) -> np.ndarray:
     """|a - b| / max(|a|, |b|), and 0 where both are below ``floor`` (judged by absolute error)."""
     scale = np.maximum(np.abs(a), np.abs(b))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(scale > floor, np.abs(a - b) / np.where(scale > 0, scale, 1.0), 0.0)
+    with np.errstate(invalid="ignore"):  # 0/0 where both are 0, inf/inf: masked by the wheres
+        rel = np.where(scale > floor, np.abs(a - b) / scale, 0.0)
     return np.where(np.isfinite(a) & np.isfinite(b), rel, np.inf)
 
 
@@ -542,7 +542,7 @@ def _normwise_relative(a: np.ndarray, b: np.ndarray, floor: float) -> float:
     if not (np.isfinite(a).all() and np.isfinite(b).all()):
         return np.inf
     scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
-    return float(np.max(np.abs(a - b), initial=0.0)) / scale if scale > floor else 0.0
+    return float(np.max(np.abs(a - b))) / scale if scale > floor else 0.0  # scale > floor >= 0: not empty
 
 
 def _dirac_delta(x: object, *order: object) -> np.ndarray:

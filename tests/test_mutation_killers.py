@@ -207,7 +207,7 @@ def test_explicit_matrix_points_are_read_entry_by_entry():
     point = [{v: [sp.Rational(1, 3), sp.Rational(-1, 7)], x: 0.123456789}]
     report = check_gradient(
         lambda t, a: a * (t[0, 0] ** 2 + t[1, 0] ** 3),
-        [2 * x * v[0], 3 * x * v[1] ** 2] and [sp.Matrix([2 * x * v[0], 3 * x * v[1] ** 2]), v[0] ** 2 + v[1] ** 3],
+        [sp.Matrix([2 * x * v[0], 3 * x * v[1] ** 2]), v[0] ** 2 + v[1] ** 3],
         [v, x],
         at=point,
         trials=0,
@@ -223,6 +223,13 @@ def test_explicit_matrix_points_are_read_entry_by_entry():
         trials=0,
     )
     assert "  point: v=[[ 0.333333],\n [-0.142857]], x=0.123457\n" in text
+    # A matrix's point may be given in its shape: entry by entry, row by row.
+    W = matrix_symbols("W", 2, 2)
+    claimed = [W.applyfunc(lambda w: 2 * w)]
+    in_shape = [{W: [[1, 2], [3, 4]]}]
+    assert check_gradient(lambda t: (t**2).sum(), claimed, [W], at=in_shape, trials=0).points == 1
+    text = message(GradientMismatch, check_gradient, lambda t: (t**3).sum(), claimed, [W], at=in_shape, trials=0)
+    assert "  point: W=[[1., 2.],\n [3., 4.]]\n" in text
     assert message(ValueError, check_gradient, lambda t: t.sum(), [sp.ones(2, 1)], [v], at=[{v: [1.0]}]) == (
         "the point gives 1 values for a Matrix with 2 entries"
     )
@@ -281,6 +288,7 @@ def test_relative_helper_edge_cases():
     assert _relative(np.array([1e-12]), np.array([0.0]), 1e-12).tolist() == [0.0]  # at the floor: absolute
     assert _relative(np.array([np.inf]), np.array([1.0]), 0.0).tolist() == [np.inf]
     assert _relative(np.array([1.0]), np.array([np.nan]), 0.0).tolist() == [np.inf]
+    assert _relative(np.array([np.inf]), np.array([np.inf]), 0.0).tolist() == [np.inf]
 
 
 def test_normwise_relative_error_is_measured_against_the_largest_entry():
@@ -294,6 +302,7 @@ def test_normwise_relative_error_is_measured_against_the_largest_entry():
     assert _normwise_relative(np.array([0.0]), np.array([0.0]), 0.0) == 0.0
     assert _normwise_relative(np.array([1.0, np.inf]), np.array([1.0, np.inf]), 0.0) == np.inf
     assert _normwise_relative(np.array([np.nan]), np.array([1.0]), 0.0) == np.inf
+    assert _normwise_relative(np.zeros((1, 0)), np.zeros((1, 0)), 0.0) == 0.0  # nothing to compare
 
 
 def test_checks_report_the_normwise_error_of_their_worst_point():
@@ -350,6 +359,71 @@ def test_mismatch_message_when_the_claim_is_wrong():
         "  relative error:     2.500e-01 (rtol 1e-09, atol 1e-12)\n"
         "  the claimed (SymPy) formula disagrees with both autograd and finite differences: the claim is wrong."
     )
+
+
+def test_a_mismatch_carries_its_numbers():
+    with pytest.raises(GradientMismatch) as caught:
+        check_gradient(square, [3 * x], [x], at=[{x: 0.3}], trials=0)
+    mismatch = caught.value
+    assert (mismatch.quantity, mismatch.point) == ("∂f/∂x", "x=0.3")
+    assert (mismatch.claimed, mismatch.autograd) == (pytest.approx(0.9), pytest.approx(0.6))
+    assert mismatch.finite_difference == pytest.approx(0.6, rel=1e-9)
+    assert mismatch.relative_error == pytest.approx(1 / 3)
+    bare = GradientMismatch("only a message")
+    assert (bare.quantity, bare.point) == ("", "")
+    assert all(np.isnan(v) for v in (bare.claimed, bare.autograd, bare.finite_difference, bare.relative_error))
+
+
+def test_a_point_is_described_one_line_per_matrix_row():
+    row = matrix_symbols("r", 1, 12)
+    point = {row: np.linspace(-1, 1, 12) + 1 / 3}  # 12 entries of 6 significant digits: wider than 75 characters
+    text = mismatch(lambda t: (t**3).sum(), [row.applyfunc(lambda r: 2 * r)], [row], at=[point], trials=0)
+    described = next(line for line in text.splitlines() if line.startswith("  point: "))
+    assert described.endswith(" 1.333333]]") and described.count(", ") == 11, text
+
+
+def test_claims_that_cannot_be_evaluated_say_so():
+    g = sp.Function("g")
+    assert message(ValueError, check_gradient, square, [g(x)], [x]) == (
+        "the claimed expression cannot be evaluated numerically: name 'g' is not defined"
+    )
+    assert message(ValueError, check_gradient, square, [sp.Derivative(g(x), x)], [x]).startswith(
+        "the claimed expression cannot be evaluated numerically: Unsupported by "
+    )
+
+
+def test_a_matrix_entry_that_is_not_an_expression_is_named():
+    from sympy.utilities.exceptions import SymPyDeprecationWarning
+
+    v = vector_symbols("v", 1)
+    with pytest.warns(SymPyDeprecationWarning):
+        condition = sp.Matrix([x > 0])  # SymPy still allows, with a warning, a Matrix of non-expressions
+    assert message(ValueError, check_gradient, lambda t: t.sum(), [condition], [v]) == (
+        "claimed[0] (for v) is a StrictGreaterThan, not a SymPy expression"
+    )
+
+
+def test_at_most_64_distinct_coordinates_are_differenced_per_point():
+    v = vector_symbols("v", 70)
+    calls: list[np.ndarray] = []
+
+    def recorded_sum_of_squares(t):
+        calls.append(t.detach().numpy().ravel().copy())
+        return (t**2).sum()
+
+    report = check_gradient(recorded_sum_of_squares, [2 * v], [v], trials=1)
+    base = calls[0]  # autograd's own call, at the point itself
+    shifted = {int(np.flatnonzero(c != base)[0]) for c in calls if (c != base).any()}
+    assert report.fd_coordinates == 64 and len(shifted) == 64
+
+
+def test_without_kink_avoidance_a_random_point_near_a_kink_is_still_differenced():
+    # Only explicit points are exempt from finite differences at a kink. With avoid_kinks=False, a drawn
+    # point 1e-13 from |x|'s kink is differenced, and the difference quotient (≈ 1e-7) disagrees.
+    with pytest.raises(GradientMismatch, match="at random point 0 "):
+        check_gradient(
+            torch.abs, [sp.sign(x)], [x], at=[{x: 1.0}], trials=1, avoid_kinks=False, domain={x: (1e-13, 2e-13)}
+        )
 
 
 def test_mismatch_message_at_a_kink():
