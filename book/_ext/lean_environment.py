@@ -1,0 +1,27 @@
+"""Sphinx extension: Sphinx's saved environment stays small, because every build loads it first.
+
+sphinx-exercise keeps each exercise and solution node in the environment, to number and link them.
+A docutils node refers to its whole document, and a solution node is still attached to its page:
+so the saved environment carried a copy of every page with exercises (1.5 MB of its 2.0 MB, 0.35 s
+to load on every build, the no-op build included). The registry only needs each node's class,
+attributes and children: it keeps detached copies that refer to no document.
+"""
+
+from __future__ import annotations
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+
+def detach_exercise_nodes(app: Sphinx, env: BuildEnvironment) -> None:
+    for entry in getattr(env, "sphinx_exercise_registry", {}).values():
+        node = entry["node"]
+        if node.parent is not None:
+            node = entry["node"] = node.deepcopy()  # a copy has no parent
+        for part in node.findall():
+            part.document = None
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("env-updated", detach_exercise_nodes)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
