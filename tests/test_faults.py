@@ -40,8 +40,10 @@ def cached_notebooks(book: Path) -> list[Path]:
 
 
 def test_interrupted_build_then_rebuild_gives_the_same_site(tmp_path):
-    # The build is killed as soon as it logs that the slow chapter started: a few seconds of sleep suffice.
-    chapters = {"good": GOOD_CHAPTER, "slow": SLOW_CHAPTER.replace("SECONDS", "4")}
+    # The build is killed within milliseconds of logging that the slow chapter started, and its kernel
+    # alone takes over a second to start and import torch: one more second of sleep is ample margin,
+    # and the resumed and the clean build below each sleep it once more.
+    chapters = {"good": GOOD_CHAPTER, "slow": SLOW_CHAPTER.replace("SECONDS", "1")}
     interrupted = write_book(tmp_path / "interrupted", chapters)
     with subprocess.Popen(
         build_command(interrupted),
