@@ -16,7 +16,9 @@ from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
-    if app._warncount:  # Sphinx's own count, the one that sets the exit status; there is no public one
+    # Exactly when Sphinx will fail the build for its warnings (Sphinx.build: `_warncount and keep_going`,
+    # which -W --keep-going sets); there is no public count. A build without -W keeps its environment.
+    if app._warncount and app.keep_going:
         Path(app.doctreedir, ENV_PICKLE_FILENAME).unlink(missing_ok=True)
 
 
