@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,17 @@ class CaughtFailure:
 
     def __str__(self) -> str:
         return str(self.error)
+
+    def __repr__(self) -> str:
+        return f"Caught, as intended: {type(self.error).__name__}\n{self.error}"
+
+    def _repr_html_(self) -> str:
+        """One readable message in the page: what failed and why, never a traceback."""
+        return (
+            '<div class="caught-failure" role="note"><p class="caught-failure-title">Caught, as intended: '
+            f"<code>{html.escape(type(self.error).__name__)}</code></p>"
+            f"<pre>{html.escape(str(self.error))}</pre></div>"
+        )
 
 
 @contextmanager

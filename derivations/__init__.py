@@ -1,6 +1,7 @@
 """The symbolic side of the book: SymPy definitions and step-checked derivations."""
 
 from derivations.display import AnswerBox, Equation
+from derivations.printing import latex, use_in_ipython
 from derivations.indexed import instantiate
 from derivations.steps import Derivation, StepError, verify_equal
 from derivations.symbols import matrix_symbols, vector_symbols
@@ -11,7 +12,11 @@ __all__ = [
     "Equation",
     "StepError",
     "instantiate",
+    "latex",
     "matrix_symbols",
     "vector_symbols",
     "verify_equal",
 ]
+
+# In a chapter, every SymPy object shown or glued is printed in the book's notation.
+use_in_ipython()

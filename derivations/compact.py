@@ -55,9 +55,14 @@ class CompactDerivation(Derivation):
 
     def step(self, expr: sp.Basic, why: str) -> CompactDerivation:
         """Verify ``expr`` (with its names expanded) equals the previous step, and show it as written."""
+        self._written = expr
         super().step(expand_meaning(expr, self.meaning), why)
         self.shown.append(expr)
         return self
+
+    def _repeats(self, expr: Expr) -> bool:
+        # A step that only introduces a name changes the display, not the explicit expression.
+        return self._written == self.shown[-1]
 
     @property
     def shown_result(self) -> sp.Basic:

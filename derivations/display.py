@@ -9,6 +9,7 @@ import math
 import sympy as sp
 
 from checks.points import kink_expressions, sample_points
+from derivations.printing import latex
 
 
 class Equation:
@@ -24,7 +25,7 @@ class Equation:
         self.latex_options = latex_options
 
     def latex(self) -> str:
-        return f"{self.lhs} = {sp.latex(self.rhs, **self.latex_options)}"
+        return f"{self.lhs} = {latex(self.rhs, **self.latex_options)}"
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"

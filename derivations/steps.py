@@ -7,6 +7,7 @@ cannot be evaluated at all is rejected: nothing passes because its truth is unkn
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ import sympy as sp
 
 from checks import ledger
 from checks.points import kink_expressions, sample_points, symbol_range
+from derivations.printing import latex
 
 #: Digits used when a step is verified by evaluation.
 DIGITS = 50
@@ -51,6 +53,19 @@ class StepError(AssertionError):
         super().__init__(message)
         self.derivation, self.step, self.why = derivation, step, why
         self.point, self.previous, self.this = point, previous, this
+
+
+class Verified(str):
+    """How an identity was verified, ``"symbolic"`` or ``"numeric"``, shown in a page as one readable line."""
+
+    def __new__(cls, method: str, name: str) -> Verified:
+        verified = super().__new__(cls, method)
+        verified.name = name
+        return verified
+
+    def __repr__(self) -> str:
+        how = "proved by SymPy" if self == "symbolic" else f"equal to 40 digits at {NUMERIC_POINTS} random points"
+        return f"✓ {self.name}: {how}"
 
 
 class _Unevaluable(Exception):
@@ -103,6 +118,15 @@ class Derivation:
         expr = _as_expr(expr, f"step {len(self.steps)}")
         if not why.strip():
             raise ValueError(f"step {len(self.steps)} of {self.name!r} needs a justification")
+        reason_lines(why)  # a justification that would render wrongly is refused before any work
+        if self._repeats(expr):
+            raise StepError(
+                f"step {len(self.steps)} of derivation {self.name!r} ({why}) shows step {len(self.steps) - 1} "
+                "again unchanged: a step must change something (to introduce notation, write the step in it)",
+                derivation=self.name,
+                step=len(self.steps),
+                why=why,
+            )
         try:
             method = verify_equal(
                 self.result,
@@ -126,12 +150,22 @@ class Derivation:
         self.steps.append(Step(expr, why, method))
         return self
 
+    def _repeats(self, expr: Expr) -> bool:
+        """Whether ``expr`` is, as displayed, the expression the chain already ends with."""
+        return expr == self.result
+
     def latex(self) -> str:
-        """The chain as an ``aligned`` display, one step a line, each with its justification."""
-        first = sp.latex(self.steps[0].expr)
-        lines = [f"{self.lhs} &= {first}" if self.lhs else f"&{first}"]
+        """The chain as an ``aligned`` display: each step on its own line, its justification on the line above it.
+
+        The left-hand side stands on a line of its own and every step starts at the left margin with
+        ``=``, so a long left-hand side never pushes the steps right. A justification sits between the
+        two expressions it connects, in grey, wrapped to fit a phone's column.
+        """
+        first = latex(self.steps[0].expr)
+        lines = [f"&{self.lhs}", f"&= {first}"] if self.lhs else [f"&{first}"]
         for s in self.steps[1:]:
-            lines.append(rf"&= {sp.latex(s.expr)} && \text{{{_escape_text(s.why)}}}")
+            lines.extend(rf"&\quad {{\color{{gray}}\text{{{line}}}}}" for line in reason_lines(s.why))
+            lines.append(f"&= {latex(s.expr)}")
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
     def _repr_latex_(self) -> str:
@@ -150,7 +184,7 @@ def verify_equal(
     domain: Mapping[sp.Symbol, tuple[float, float]] | None = None,
     seed: int = 0,
     name: str = "identity",
-) -> str:
+) -> Verified:
     """Return how ``before == after`` was verified ("symbolic" or "numeric"); raise StepError if not.
 
     ``name`` labels the identity in the book's verification ledger.
@@ -163,7 +197,7 @@ def verify_equal(
         raise
     points = NUMERIC_POINTS if method == "numeric" else 0
     ledger.record_check(f"identity ({method})", name, [], points, 0.0, 0.0, passed=True)
-    return method
+    return Verified(method, name)
 
 
 def _verify(before: Expr, after: Expr, indices, domain, seed: int) -> str:
@@ -363,23 +397,66 @@ def _placeholder(leaf: sp.Basic) -> sp.Symbol:
 _SIGN_KEYS = {"positive", "negative", "nonnegative", "nonpositive", "real"}
 
 
-# How each TeX special character is written inside \text{} so that MathJax (with textmacros) shows it
-# as itself; MathJax has no \textbackslash, so a backslash becomes the look-alike U+29F5.
-_TEXT_ESCAPES = str.maketrans(
-    {
-        "\\": "\u29f5",
-        "{": r"\{",
-        "}": r"\}",
-        "&": r"\&",
-        "%": r"\%",
-        "_": r"\_",
-        "#": r"\#",
-        "$": r"\$",
-        "^": r"\^{}",
-        "~": r"\~{}",
-    }
-)
+#: A justification line holds at most this many characters (math counted as printed, roughly): at the
+#: normal size, 36 characters fit beside the equation number in the text column of a 390 px phone.
+REASON_WIDTH = 36
+
+# How each TeX special character of a justification's prose is written inside \text{} (MathJax textmacros).
+_TEXT_ESCAPES = str.maketrans({"{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "#": r"\#"})
+_MATH_ONLY = set("^_\\~")
 
 
-def _escape_text(text: str) -> str:
-    return text.translate(_TEXT_ESCAPES)
+def reason_lines(why: str, width: int = REASON_WIDTH) -> list[str]:
+    """A justification as ``\\text{}`` lines of at most ``width`` characters; its math goes between ``$`` signs.
+
+    >>> reason_lines("quotient rule; the numerator depends on $x_j$ only when $i = j$")
+    ['quotient rule; the numerator depends', 'on $x_j$ only when $i = j$']
+
+    Prose outside ``$…$`` may not contain ``^``, ``_``, ``~`` or a backslash: in text they would print as
+    accents or as themselves, not as the superscript or subscript meant (``e^m`` must be ``$e^m$``).
+    """
+    if why.count("$") % 2:
+        raise ValueError(f"unbalanced $ in the justification {why!r}")
+    lines: list[str] = []
+    line, used = "", 0
+    for word in _words(why):
+        tex, size = _word_tex(word, why)
+        if line and used + 1 + size > width:
+            lines.append(line)
+            line, used = "", 0
+        line, used = (f"{line} {tex}", used + 1 + size) if line else (tex, size)
+    return [*lines, line] if line else lines
+
+
+def _words(text: str) -> list[str]:
+    """Split at spaces outside ``$…$``: a formula is never broken across lines."""
+    words, current, in_math = [], "", False
+    for char in text:
+        if char == "$":
+            in_math = not in_math
+        if char == " " and not in_math:
+            words.append(current)
+            current = ""
+        else:
+            current += char
+    return [w for w in [*words, current] if w]
+
+
+def _word_tex(word: str, why: str) -> tuple[str, int]:
+    """The word's TeX for inside ``\\text{}`` and roughly how many characters wide it prints."""
+    pieces = word.split("$")
+    tex, size = "", 0
+    for k, piece in enumerate(pieces):
+        if k % 2:  # math: a command prints as one symbol, sub- and superscripts at about half width
+            tex += f"${piece}$"
+            symbols = re.sub(r"\\[A-Za-z]+", "x", piece)
+            size += len(re.sub(r"[{}_^ ]", "", symbols)) - len(re.findall(r"[_^]", symbols)) // 2
+            continue
+        bad = sorted(_MATH_ONLY & set(piece))
+        if bad:
+            raise ValueError(
+                f"the justification {why!r} has {' '.join(bad)} outside math: write math between $ signs, e.g. $x_j$"
+            )
+        tex += piece.translate(_TEXT_ESCAPES)
+        size += len(piece)
+    return tex, size

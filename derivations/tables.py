@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import sympy as sp
 
+from derivations.printing import latex
+
 
 def cell(value: object) -> str:
     r"""One table cell: SymPy objects as inline math, a tuple as a point ``(a, b)``, a list as ``a, b``, text as is.
@@ -23,10 +25,10 @@ def cell(value: object) -> str:
     if isinstance(value, str):
         text = value
     elif isinstance(value, (tuple, list)):
-        entries = ", ".join(sp.latex(sp.sympify(v)) for v in value)
+        entries = ", ".join(latex(sp.sympify(v)) for v in value)
         text = f"$\\left({entries}\\right)$" if isinstance(value, tuple) else f"${entries}$"
     elif isinstance(value, (sp.Basic, sp.MatrixBase, int)) and not isinstance(value, bool):
-        text = f"${sp.latex(value)}$"
+        text = f"${latex(value)}$"
     else:
         raise ValueError(f"a table cell must be a SymPy object, an int, a tuple of them or text; got {value!r}")
     if "|" in text or "\n" in text:

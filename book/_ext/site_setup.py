@@ -1,5 +1,7 @@
 """Sphinx extension: page furniture that the theme leaves wrong or empty.
 
+- ``page.css``: equation numbers in a column of their own, wrapped code output, caught failures.
+
 - Every footer says when the page was written and with which SymPy and PyTorch.
 - The theme's ``default_mode`` (an ``html_context`` variable) is set; left empty, the theme logs
   "Got invalid theme mode" on every page.
@@ -51,6 +53,7 @@ def on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict
 
 
 def setup(app: Sphinx) -> dict:
+    app.add_css_file("page.css")
     app.connect("config-inited", on_config_inited)
     app.connect("html-page-context", on_page_context, priority=900)  # after every extension added its scripts
     return {"parallel_read_safe": True, "parallel_write_safe": True}
