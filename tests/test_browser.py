@@ -11,7 +11,6 @@ import functools
 import http.server
 import json
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,22 +18,14 @@ from pathlib import Path
 import pytest
 
 from conftest import toc_chapters
+from tests import layout
 from tests.conftest import ROOT
+from tests.layout import CHROMIUM, CHROMIUM_ARGS, wait_for_typesetting
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="no chromium on PATH: run `make test` as root (it installs Debian's chromium) or install it first",
 )
-# Flags that keep headless Chromium from phoning home on this machine's closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 REPORT = ROOT / "_build" / "browser-report"
 RAW_TEX = re.compile(r"\$\$|\\frac|\\begin\{|\\partial|\\mathbf")
@@ -79,16 +70,6 @@ def pages() -> list[str]:
     """
     chapters = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in toc_chapters()]
     return [*chapters, "genindex.html", "search.html"]
-
-
-def wait_for_typesetting(page) -> None:
-    """Until MathJax has typeset the page (pages without math have no window.MathJax at all).
-
-    Until MathJax's script has run, window.MathJax is only the inline configuration, and on a busy
-    machine that can be after the network has gone idle: wait for the script, then for its promise.
-    """
-    page.wait_for_function("() => !window.MathJax || (MathJax.startup && MathJax.startup.promise)")
-    page.evaluate("() => window.MathJax && MathJax.startup.promise")
 
 
 def visit(browser, url: str) -> dict:
@@ -228,3 +209,37 @@ def test_site_root_lands_on_the_first_page(site, server, browser):
         assert page.query_selector("article") is not None, f"index.html led to {page.url}, which has no article"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", layout.WIDTHS)
+@pytest.mark.parametrize("path", pages())
+def test_every_display_fits_its_column_and_its_number(site, server, browser, path, width):
+    """At a laptop's and a phone's width no display, reason or equation number is out of sight.
+
+    Only the displays listed in book/wide_displays.yml, each with the reason it cannot be split, may
+    scroll inside their own box; the page itself never scrolls sideways.
+    """
+    measured = layout.measure(browser, server + path, width)
+    REPORT.mkdir(parents=True, exist_ok=True)
+    wide = [d["id"] for d in measured["displays"] if d["overflow"] > 0]
+    (REPORT / f"layout-{width}--{path.replace('/', '--')}.json").write_text(
+        json.dumps({"displays": len(measured["displays"]), "wide": wide})
+    )
+    problems = layout.problems(path, measured, layout.wide_displays())
+    assert not problems, f"{path} at {width} px: " + "; ".join(problems)
+
+
+def test_every_listed_wide_display_exists_and_is_wide(site, server, browser):
+    """An exception that no longer applies is removed from the list, so the list stays the truth."""
+    listed = layout.wide_displays()
+    by_page: dict[str, list[str]] = {}
+    for key in listed:
+        page, display = key.split("#")
+        by_page.setdefault(page, []).append(display)
+    for page, displays in by_page.items():
+        widest = {}
+        for width in layout.WIDTHS:
+            for d in layout.measure(browser, server + page, width)["displays"]:
+                widest[d["id"]] = max(widest.get(d["id"], 0), d["overflow"])
+        for display in displays:
+            assert widest.get(display, 0) > 0, f"{page}#{display} is listed as wide but fits: remove it from the list"

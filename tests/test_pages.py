@@ -1,0 +1,50 @@
+"""What a built page shows a reader: no traceback or file path in an output, and math in the book's notation.
+
+These read the built HTML (the browser tests look at the rendered pages).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import toc_chapters
+from tests.conftest import ROOT
+
+CHAPTERS = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in toc_chapters()]
+# An output area runs from its opening tag to the next cell (or the end of the article).
+OUTPUT = re.compile(r'<div class="cell_output docutils container">(.*?)(?=<div class="cell[ "]|</article>)', re.S)
+PLUMBING = {
+    "a traceback": re.compile(r"Traceback \(most recent call last\)|^\s*-{20,}\s*$", re.M),
+    "a file path": re.compile(r"(/work/|/home/|/tmp/|site-packages|\.py:\d+|File \S+\.py)"),
+}
+MATH = re.compile(r"\\\[(.*?)\\\]|\\\((.*?)\\\)", re.S)
+NOT_HOUSE_STYLE = {
+    r"\mathbb{I} (write I)": r"\mathbb{I}",
+    "^{T} (write ^\\top)": "^{T}",
+    r"a text-mode accent \^{} (write math between $ signs)": r"\^{}",
+}
+
+
+def page(site: Path, path: str) -> str:
+    return (site / path).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_no_output_shows_a_traceback_or_a_file_path(site, path):
+    outputs = OUTPUT.findall(page(site, path))
+    found = [f"{what}: {m.group(0)!r}" for out in outputs for what, rx in PLUMBING.items() if (m := rx.search(out))]
+    assert not found, f"{path}: " + "; ".join(found[:5])
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_math_is_in_the_book_notation(site, path):
+    math = [a or b for a, b in MATH.findall(page(site, path))]
+    found = sorted({what for tex in math for what, bad in NOT_HOUSE_STYLE.items() if bad in tex})
+    assert not found, f"{path}: {found}"
+
+
+def test_the_output_pattern_finds_outputs(site):
+    assert sum(len(OUTPUT.findall(page(site, p))) for p in CHAPTERS) > 100

@@ -1,0 +1,116 @@
+"""The house printer: each rule of the book's notation, and the derivation layout built on it."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from derivations import Derivation, Equation, StepError
+from derivations.compact import CompactDerivation
+from derivations.printing import latex
+from derivations.steps import REASON_WIDTH, reason_lines
+
+n = 3
+x, b = sp.MatrixSymbol("x", n, 1), sp.MatrixSymbol("b", n, 1)
+A, H = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("H", n, n)
+theta = sp.MatrixSymbol("theta", n, 1)
+eta, t, s = sp.symbols("eta theta_t theta_s")
+
+
+def test_transpose_is_top_not_T():
+    assert latex(A.T) == r"A^{\top}"
+    assert latex((A * x).T) == r"\mathbf{x}^{\top} A^{\top}"
+
+
+def test_identity_is_I():
+    assert latex(sp.Identity(n)) == "I"
+    assert r"\mathbb" not in latex(sp.Identity(n) - eta * H)
+
+
+def test_a_sum_opens_with_a_positive_term():
+    assert latex(-s + t) == r"\theta_{t} - \theta_{s}"
+    assert latex(sp.Identity(n) - eta * H) == r"I - \eta H"
+    assert latex(-sp.log(sp.Symbol("z")) + sp.Symbol("z_1")) == r"z_{1} - \log{\left(z \right)}"
+
+
+def test_an_all_negative_sum_keeps_its_order():
+    assert latex(-s - t) == r"- \theta_{s} - \theta_{t}"
+
+
+def test_hadamard_product_is_odot():
+    assert latex(sp.HadamardProduct(x, b)) == r"\mathbf{x} \odot \mathbf{b}"
+
+
+def test_lower_case_matrix_symbols_are_bold_upper_case_are_not():
+    assert latex(x) == r"\mathbf{x}"
+    assert latex(theta) == r"\boldsymbol{\theta}"
+    assert latex(sp.MatrixSymbol("z_1", n, 1)) == r"\mathbf{z}_{1}"
+    assert latex(A) == "A"
+
+
+def test_two_inequalities_sharing_a_term_are_chained():
+    lam = sp.Symbol("lambda", positive=True)
+    e = sp.Symbol("eta", real=True)
+    assert latex(sp.And(e > 0, e < 2 / lam)) == r"0 < \eta < \frac{2}{\lambda}"
+
+
+def test_zero_and_ones_matrices():
+    assert latex(sp.ZeroMatrix(n, 1)) == r"\mathbf{0}"
+    assert latex(sp.OneMatrix(n, 1)) == r"\mathbf{1}"
+
+
+def test_equation_uses_the_house_printer():
+    assert Equation(r"\nabla", A.T * x).latex() == r"\nabla = A^{\top} \mathbf{x}"
+
+
+def test_reasons_are_wrapped_to_fit_a_phone_and_keep_formulas_whole():
+    lines = reason_lines("quotient rule; the numerator depends on $x_j$ only when $i = j$ and on nothing else")
+    assert len(lines) > 1 and all(len(line) <= REASON_WIDTH + 10 for line in lines)
+    assert all(line.count("$") % 2 == 0 for line in lines)
+
+
+@pytest.mark.parametrize("why", ["multiply by e^m", "the term x_j", "a ~ b", r"use \sigma"])
+def test_math_outside_dollars_is_refused_with_the_fix_named(why):
+    with pytest.raises(ValueError, match=r"outside math: write math between \$ signs"):
+        reason_lines(why)
+
+
+def test_unbalanced_dollars_are_refused():
+    with pytest.raises(ValueError, match="unbalanced"):
+        reason_lines("the term $x_j")
+
+
+def test_a_reason_with_bad_math_is_refused_before_the_step_is_verified():
+    z = sp.Symbol("z")
+    with pytest.raises(ValueError, match="outside math"):
+        Derivation(z**2, name="d").step(z * z * 1.5, "z^2")  # wrong too, but the text is refused first
+
+
+def test_a_step_that_changes_nothing_is_refused():
+    z = sp.Symbol("z")
+    d = Derivation(sp.Derivative(z**2, z), name="d").step(2 * z, "power rule")
+    with pytest.raises(StepError, match="unchanged") as caught:
+        d.step(2 * z, "write it again")
+    assert caught.value.step == 2 and caught.value.why == "write it again"
+
+
+def test_a_notational_step_shows_the_new_name():
+    z, p = sp.Symbol("z"), sp.Symbol("p")
+    d = CompactDerivation(sp.exp(z) / (1 + sp.exp(z)), meaning={p: sp.exp(z) / (1 + sp.exp(z))}, name="name it")
+    d.step(p, "call it $p$")
+    assert d.latex().endswith("&= p\n\\end{aligned}")
+    with pytest.raises(StepError, match="unchanged"):
+        d.step(p, "again")
+
+
+def test_the_left_side_stands_alone_and_reasons_sit_between_steps():
+    z = sp.Symbol("z")
+    d = Derivation(sp.Derivative(z**3, z), name="d", lhs="f'(z)").step(3 * z**2, "power rule: $(z^n)' = n z^{n-1}$")
+    assert d.latex().splitlines() == [
+        r"\begin{aligned}",
+        r"&f'(z) \\",
+        r"&= \frac{d}{d z} z^{3} \\",
+        r"&\quad {\color{gray}\text{power rule: $(z^n)' = n z^{n-1}$}} \\",
+        r"&= 3 z^{2}",
+        r"\end{aligned}",
+    ]
