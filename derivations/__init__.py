@@ -1,8 +1,8 @@
 """The symbolic side of the book: SymPy definitions and step-checked derivations."""
 
 from derivations.display import AnswerBox, Equation
-from derivations.printing import latex, use_in_ipython
 from derivations.indexed import instantiate
+from derivations.printing import latex, use_in_ipython
 from derivations.steps import Derivation, StepError, verify_equal
 from derivations.symbols import matrix_symbols, vector_symbols
 
