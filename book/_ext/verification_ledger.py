@@ -210,7 +210,7 @@ def ledger_html(rows: list[dict], titles: dict[str, str], builder, here: str) ->
     body = "".join(
         "<tr>"
         f"<td>{html.escape(titles.get(r['chapter'], r['chapter']))}</td><td>{html.escape(r['kind'])}</td>"
-        f"<td>{html.escape(r['quantity'])}</td><td>{html.escape(', '.join(r['wrt']))}</td><td>{r['points']}</td>"
+        f"<td>{html.escape(r['quantity'])}</td><td>{html.escape(', '.join(r['wrt']))}</td>{_points_cell(r)}"
         f"{_number_cell(r['max_abs_error'])}{_number_cell(r.get('max_normwise_rel_error'))}"
         f"{_number_cell(r['max_rel_error'])}"
         f"<td>{'passed' if r['passed'] else 'caught (expected failure)'}</td></tr>"
@@ -222,7 +222,26 @@ def ledger_html(rows: list[dict], titles: dict[str, str], builder, here: str) ->
         "<th>… entry by entry</th><th>Result</th>"
         f"</tr></thead><tbody>{body}</tbody></table>"
     )
-    return head + chapter_table + "<p>Every check (click a column heading to sort):</p>" + all_table
+    return (
+        head
+        + _scrolling(chapter_table)
+        + "<p>Every check (click a column heading to sort):</p>"
+        + _scrolling(all_table)
+    )
+
+
+def _scrolling(table: str) -> str:
+    """A wide table scrolls inside its own box; the page around it keeps the window's width."""
+    return f"<div class='ledger-scroll' tabindex='0' role='region' aria-label='table'>{table}</div>"
+
+
+def _points_cell(record: dict) -> str:
+    """How many points a check compared at; an identity SymPy proved, or refuted, says so instead of 0."""
+    if record["kind"] == "identity (symbolic)":
+        return "<td data-sort='0'>proved</td>"
+    if record["kind"] == "identity" and not record["passed"]:
+        return "<td data-sort='1'>1 (counterexample)</td>"
+    return f"<td data-sort='{record['points']}'>{record['points']}</td>"
 
 
 def setup(app: Sphinx) -> dict:
