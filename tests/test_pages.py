@@ -5,6 +5,7 @@ These read the built HTML (the browser tests look at the rendered pages).
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -39,11 +40,39 @@ def test_no_output_shows_a_traceback_or_a_file_path(site, path):
     assert not found, f"{path}: " + "; ".join(found[:5])
 
 
+def typeset_formulas(site: Path) -> dict[str, list]:
+    """The TeX of every formula of every page, as the build typeset it (kept beside the doctrees)."""
+    return json.loads((site.parent / ".doctrees" / "math-formulas.json").read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize("path", CHAPTERS)
 def test_math_is_in_the_book_notation(site, path):
-    math = [a or b for a, b in MATH.findall(page(site, path))]
+    math = [tex for tex, _display in typeset_formulas(site).get(path, [])]
     found = sorted({what for tex in math for what, bad in NOT_HOUSE_STYLE.items() if bad in tex})
     assert not found, f"{path}: {found}"
+
+
+def test_every_chapter_with_math_has_its_formulas_recorded(site):
+    recorded = typeset_formulas(site)
+    assert sum(len(recorded.get(p, [])) for p in CHAPTERS) > 1000
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_math_is_typeset_when_the_book_is_built(site, path):
+    """A page arrives with its mathematics typeset (CHTML with MathML for screen readers) and loads no MathJax."""
+    text = page(site, path)
+    assert not MATH.findall(text), f"{path}: TeX left for the browser: {MATH.findall(text)[:3]}"
+    assert "tex-chtml" not in text and "window.MathJax" not in text, f"{path} still loads MathJax"
+    containers = text.count("<mjx-container")
+    assert containers == text.count("<mjx-assistive-mml"), f"{path}: a formula has no MathML for screen readers"
+
+
+def test_the_math_stylesheet_and_fonts_are_served_locally(site):
+    css = (site / "_static" / "math.css").read_text(encoding="utf-8")
+    fonts = set(re.findall(r"url\(\"?([^)\"]+)", css))
+    assert fonts and all(not f.startswith(("http:", "https:", "//")) for f in fonts), fonts
+    missing = [f for f in fonts if not (site / "_static" / f).is_file()]
+    assert not missing, f"fonts named by math.css but absent: {missing}"
 
 
 def test_the_output_pattern_finds_outputs(site):
