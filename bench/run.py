@@ -22,6 +22,8 @@ import jupytext
 import nbformat
 import yaml
 
+from bench.reading import REFERENCE, reading_times
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 THEORY_PARTS = {"Foundations", "Networks"}
@@ -132,6 +134,24 @@ def main() -> None:
         )
         results["largest_entrywise_rel_error"] = figure(
             "  … entry by entry", summary["max_rel_error_sympy_vs_autograd"], None, "", checks
+        )
+
+        # A phone (390 × 844, CPU throttled 4×): how soon each chapter's mathematics is readable, as a
+        # ratio to a page without mathematics measured in the same run, and what each page transfers.
+        reading = reading_times(real / "_build" / "html")
+        chapters = {p: r for p, r in reading.items() if p != REFERENCE}
+        slowest = max(chapters, key=lambda p: chapters[p]["ratio"])
+        heaviest = max(chapters, key=lambda p: chapters[p]["bytes"])
+        results["reading"] = reading
+        results["slowest_chapter_to_read_vs_references"] = figure(
+            "phone, CPU ÷4: slowest chapter to readable math ÷ references page",
+            chapters[slowest]["ratio"],
+            1.5,
+            "×",
+            f"{slowest}: {chapters[slowest]['seconds']:.2f} s against {reading[REFERENCE]['seconds']:.2f} s",
+        )
+        results["heaviest_chapter_mb"] = figure(
+            "heaviest chapter page, images excluded", chapters[heaviest]["bytes"] / 1e6, 1.5, "MB", heaviest
         )
 
     if not args.skip_test:
