@@ -19,6 +19,7 @@ import torch
 
 from checks import ledger
 from checks.compiled import compile_numeric
+from checks.failures import GradientMismatch
 from checks.points import clear_of_kinks, kink_expressions, sample_points
 
 Wrt = sp.Symbol | sp.MatrixBase
@@ -33,34 +34,6 @@ FD_HESSIAN_RTOL = 1e-4
 FD_MAX_COORDINATES = 64
 
 _DTYPE = torch.float64
-
-
-class GradientMismatch(AssertionError):
-    """A claimed derivative disagrees with autograd or finite differences at some point.
-
-    Besides the message, it carries the first disagreeing entry as data: ``quantity`` (e.g.
-    ``∂f/∂W[0, 2] (W_{1,3})``), ``point``, and the ``claimed``, ``autograd`` and
-    ``finite_difference`` values there, with their ``relative_error``.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        quantity: str = "",
-        point: str = "",
-        claimed: float = float("nan"),
-        autograd: float = float("nan"),
-        finite_difference: float = float("nan"),
-        relative_error: float = float("nan"),
-    ) -> None:
-        super().__init__(message)
-        self.quantity = quantity
-        self.point = point
-        self.claimed = claimed
-        self.autograd = autograd
-        self.finite_difference = finite_difference
-        self.relative_error = relative_error
 
 
 @dataclass
