@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import checks
+from checks import answers
 from tests.conftest import ROOT
 
 PACKAGES = ("checks", "derivations", "experiments")
@@ -102,3 +104,11 @@ def test_light_modules_do_not_import_torch(package):
     code = f"import sys, {package}; assert 'torch' not in sys.modules, 'torch was imported'"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_package_imports_its_names_on_first_use():
+    assert checks.check_answer is answers.check_answer
+    assert "check_answer" in dir(checks)
+    with pytest.raises(AttributeError) as caught:
+        _ = checks.check_everything
+    assert str(caught.value) == "module 'checks' has no attribute 'check_everything'"
