@@ -80,13 +80,20 @@ def test_reads_what_expect_failure_caught() -> None:
     assert counterexample(caught) == Counterexample(quantity="∂f/∂x", point="x=1", claimed=3.0, correct=2.0)
 
 
-def test_expect_failure_catches_records_and_rejects():
+def test_expect_failure_catches_records_and_rejects(tmp_path, monkeypatch):
     x = sp.Symbol("x", real=True)
+    for variable, value in [
+        (ledger.LEDGER_DIR_ENV, str(tmp_path)),
+        (ledger.CHAPTER_ENV, "book/x"),
+        (ledger.CODE_HASH_ENV, "h"),
+    ]:
+        monkeypatch.setenv(variable, value)
     with expect_failure(match="∂f/∂x") as caught:
-        assert ledger._expecting == 1
         check_gradient(square, [3 * x], [x])
     assert type(caught.error) is GradientMismatch and str(caught) == str(caught.error)
-    assert ledger._expecting == 0
+    with pytest.raises(GradientMismatch):
+        check_gradient(square, [3 * x], [x])  # after the block, a failure is a failure again
+    assert [r["expected_failure"] for r in ledger.read_ledger(tmp_path, "h")] == [True, False]
     with pytest.raises(AssertionError) as passed:
         with expect_failure(ValueError):
             pass
