@@ -18,9 +18,10 @@ TEST_WORKERS ?= 2
 test: $(READY) chromium
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
-# The browser tests use Debian's chromium. Installing it needs root; without it they are skipped (and say why).
+# The browser tests use Debian's chromium. As root, `make test` installs it (and says so first); without root the
+# browser tests are skipped (and say why).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium is missing and cannot be installed without root: the browser tests will be skipped"
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && echo "Installing Debian's chromium for the browser tests (apt-get install chromium, as root)" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium is missing and cannot be installed without root: the browser tests will be skipped"
 
 bench: $(READY)
 	$(BIN)/python -m bench.run

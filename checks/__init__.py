@@ -18,7 +18,7 @@ _EXPORTS = {
     "check_answer": "checks.answers",
     "expect_failure": "checks.expected",
     "CheckReport": "checks.gradients",
-    "GradientMismatch": "checks.gradients",
+    "GradientMismatch": "checks.failures",
     "check_gradient": "checks.gradients",
     "check_hessian": "checks.gradients",
     "check_jacobian": "checks.gradients",

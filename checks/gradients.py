@@ -19,6 +19,7 @@ import torch
 
 from checks import ledger
 from checks.compiled import compile_numeric
+from checks.failures import GradientMismatch
 from checks.points import clear_of_kinks, kink_expressions, sample_points
 
 Wrt = sp.Symbol | sp.MatrixBase
@@ -33,34 +34,6 @@ FD_HESSIAN_RTOL = 1e-4
 FD_MAX_COORDINATES = 64
 
 _DTYPE = torch.float64
-
-
-class GradientMismatch(AssertionError):
-    """A claimed derivative disagrees with autograd or finite differences at some point.
-
-    Besides the message, it carries the first disagreeing entry as data: ``quantity`` (e.g.
-    ``∂f/∂W[0, 2] (W_{1,3})``), ``point``, and the ``claimed``, ``autograd`` and
-    ``finite_difference`` values there, with their ``relative_error``.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        quantity: str = "",
-        point: str = "",
-        claimed: float = float("nan"),
-        autograd: float = float("nan"),
-        finite_difference: float = float("nan"),
-        relative_error: float = float("nan"),
-    ) -> None:
-        super().__init__(message)
-        self.quantity = quantity
-        self.point = point
-        self.claimed = claimed
-        self.autograd = autograd
-        self.finite_difference = finite_difference
-        self.relative_error = relative_error
 
 
 @dataclass
@@ -149,28 +122,28 @@ def check_gradient(
     >>> check_gradient(lambda t: torch.sin(t) ** 2, [sp.sin(2 * x)], [x]).points
     5
     """
-    spec = _Spec.build(wrt, name)
-    claim = spec.align_claim(claimed, "claimed")
+    variables = _Variables.build(wrt, name)
+    claim = variables.align_claim(claimed, "claimed")
     fn = _checked_callable(fn)
 
     def autograd(values: np.ndarray) -> np.ndarray:
-        tensors = spec.tensors(values, requires_grad=True)
-        out = spec.call_scalar(fn, tensors)
+        tensors = variables.tensors(values, requires_grad=True)
+        out = variables.call_scalar(fn, tensors)
         grads = torch.autograd.grad(out, tensors, allow_unused=True)
-        return spec.flatten_grads(grads, tensors)[None, :]
+        return variables.flatten_grads(grads, tensors)[None, :]
 
     def differences(values: np.ndarray, coords: np.ndarray) -> np.ndarray:
-        return _central_differences(lambda v: spec.value(fn, v), values, coords)[None, :]
+        return _central_differences(lambda v: variables.value(fn, v), values, coords)[None, :]
 
     return _compare(
         "gradient",
-        spec,
+        variables,
         claim_rows=[claim],
         autograd=autograd,
         differences=differences,
-        labels=lambda r, c: f"∂{name}/∂{spec.labels[c]}",
+        labels=lambda r, c: f"∂{name}/∂{variables.labels[c]}",
         fd_rtol=FD_RTOL,
-        fd_scale=lambda v: spec.value(fn, v),
+        fd_scale=lambda v: variables.value(fn, v),
         settings=_Settings(trials, seed, rtol, atol, at, domain, avoid_kinks, kinks),
     )
 
@@ -197,19 +170,19 @@ def check_jacobian(
     whose column j is
     the derivative with respect to the j-th scalar of ``wrt`` (Matrices flattened row by row).
     """
-    spec = _Spec.build(wrt, name)
-    if not isinstance(claimed, sp.MatrixBase) or claimed.cols != spec.size:
+    variables = _Variables.build(wrt, name)
+    if not isinstance(claimed, sp.MatrixBase) or claimed.cols != variables.size:
         raise ValueError(
-            f"claimed Jacobian must be a Matrix with {spec.size} columns (one per scalar in wrt); "
+            f"claimed Jacobian must be a Matrix with {variables.size} columns (one per scalar in wrt); "
             f"got {_describe_shape(claimed)}"
         )
     rows = [list(claimed.row(r)) for r in range(claimed.rows)]
     for r, row in enumerate(rows):
-        spec.check_free_symbols(row, f"claimed Jacobian row {r}")
+        variables.check_free_symbols(row, f"claimed Jacobian row {r}")
     fn = _checked_callable(fn)
 
     def outputs(tensors: list[torch.Tensor]) -> torch.Tensor:
-        out = spec.call(fn, tensors)
+        out = variables.call(fn, tensors)
         if tuple(out.shape) not in ((claimed.rows,), (claimed.rows, 1)):
             raise ValueError(
                 f"fn must return a vector with {claimed.rows} entries, shape ({claimed.rows},) or "
@@ -218,29 +191,29 @@ def check_jacobian(
         return out.reshape(-1)
 
     def autograd(values: np.ndarray) -> np.ndarray:
-        tensors = spec.tensors(values, requires_grad=True)
+        tensors = variables.tensors(values, requires_grad=True)
         out = outputs(tensors)
-        spec.require_graph(out)
+        variables.require_graph(out)
         result = []
         for r in range(out.numel()):
             grads = torch.autograd.grad(out[r], tensors, allow_unused=True, retain_graph=True)
-            result.append(spec.flatten_grads(grads, tensors))
+            result.append(variables.flatten_grads(grads, tensors))
         return np.array(result)
 
     def vector_value(values: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            return outputs(spec.tensors(values)).numpy().copy()
+            return outputs(variables.tensors(values)).numpy().copy()
 
     def differences(values: np.ndarray, coords: np.ndarray) -> np.ndarray:
         return _central_differences(vector_value, values, coords)
 
     return _compare(
         "Jacobian",
-        spec,
+        variables,
         claim_rows=rows,
         autograd=autograd,
         differences=differences,
-        labels=lambda r, c: f"∂{name}[{r}]/∂{spec.labels[c]}",
+        labels=lambda r, c: f"∂{name}[{r}]/∂{variables.labels[c]}",
         fd_rtol=FD_RTOL,
         fd_scale=lambda v: float(np.max(np.abs(vector_value(v)))),
         settings=_Settings(trials, seed, rtol, atol, at, domain, avoid_kinks, kinks),
@@ -269,8 +242,8 @@ def check_hessian(
     """
     if any(not isinstance(s, sp.Symbol) for s in wrt):
         raise ValueError("check_hessian takes a list of Symbols as wrt (flatten Matrices first)")
-    spec = _Spec.build(wrt, name)
-    n = spec.size
+    variables = _Variables.build(wrt, name)
+    n = variables.size
     if not isinstance(claimed, sp.MatrixBase) or claimed.shape != (n, n):
         raise ValueError(
             f"claimed Hessian must be a {n} × {n} Matrix (one row and column per symbol in wrt); "
@@ -278,32 +251,32 @@ def check_hessian(
         )
     rows = [list(claimed.row(r)) for r in range(n)]
     for r, row in enumerate(rows):
-        spec.check_free_symbols(row, f"claimed Hessian row {r}")
+        variables.check_free_symbols(row, f"claimed Hessian row {r}")
     fn = _checked_callable(fn)
 
     def autograd(values: np.ndarray) -> np.ndarray:
-        tensors = spec.tensors(values, requires_grad=True)
-        out = spec.call_scalar(fn, tensors)
+        tensors = variables.tensors(values, requires_grad=True)
+        out = variables.call_scalar(fn, tensors)
         grads = torch.autograd.grad(out, tensors, create_graph=True, allow_unused=True)
         hessian = np.zeros((n, n))
         for i, g in enumerate(grads):
             if g is not None and g.requires_grad:
                 second = torch.autograd.grad(g, tensors, allow_unused=True, retain_graph=True)
-                hessian[i] = spec.flatten_grads(second, tensors)
+                hessian[i] = variables.flatten_grads(second, tensors)
         return hessian
 
     def differences(values: np.ndarray, coords: np.ndarray) -> np.ndarray:
-        return _second_differences(lambda v: spec.value(fn, v), values, coords)
+        return _second_differences(lambda v: variables.value(fn, v), values, coords)
 
     return _compare(
         "Hessian",
-        spec,
+        variables,
         claim_rows=rows,
         autograd=autograd,
         differences=differences,
-        labels=lambda r, c: f"∂²{name}/∂{spec.labels[r]}∂{spec.labels[c]}",
+        labels=lambda r, c: f"∂²{name}/∂{variables.labels[r]}∂{variables.labels[c]}",
         fd_rtol=FD_HESSIAN_RTOL,
-        fd_scale=lambda v: spec.value(fn, v),
+        fd_scale=lambda v: variables.value(fn, v),
         settings=_Settings(trials, seed, rtol, atol, at, domain, avoid_kinks, kinks),
     )
 
@@ -312,8 +285,8 @@ def check_hessian(
 
 
 @dataclass
-class _Spec:
-    """The flattened view of ``wrt``: one list of scalar symbols, with labels and shapes."""
+class _Variables:
+    """The variables ``wrt`` names, flattened to one list of scalar symbols, with their labels and shapes."""
 
     name: str
     entries: list[Wrt]
@@ -323,7 +296,7 @@ class _Spec:
     entry_names: list[str]
 
     @classmethod
-    def build(cls, wrt: Sequence[Wrt], name: str) -> _Spec:
+    def build(cls, wrt: Sequence[Wrt], name: str) -> _Variables:
         if isinstance(wrt, (sp.Basic, sp.MatrixBase)) or not isinstance(wrt, Sequence) or not wrt:
             raise ValueError("wrt must be a non-empty list of Symbols and/or Matrices of Symbols, e.g. [x] or [W, b]")
         shapes, symbols, labels, entry_names = [], [], [], []
@@ -586,7 +559,7 @@ class _Settings:
 
 def _compare(
     kind: str,
-    spec: _Spec,
+    variables: _Variables,
     *,
     claim_rows: list[list[sp.Expr]],
     autograd: Callable[[np.ndarray], np.ndarray],
@@ -601,14 +574,14 @@ def _compare(
     avoid = kink_expressions([*claims, *settings.kinks]) if settings.avoid_kinks else []
     if trials < 0 or (trials == 0 and not at):
         raise ValueError("a check needs at least one point: trials >= 1 or an explicit point in at=")
-    claimed = _lambdify_rows(spec.symbols, claim_rows)
+    claimed = _lambdify_rows(variables.symbols, claim_rows)
     claim_kinks = kink_expressions(claims) if at else []  # only explicit points can sit on a kink
-    kink_values = compile_numeric(spec.symbols, claim_kinks, modules="math") if claim_kinks else None
-    points = [spec.point_values(p) for p in at]
-    drawn = sample_points(spec.symbols, trials, seed=seed, avoid=avoid, domain=settings.domain)
-    points += [np.array([p[s] for s in spec.symbols]) for p in drawn]
+    kink_values = compile_numeric(variables.symbols, claim_kinks, modules="math") if claim_kinks else None
+    points = [variables.point_values(p) for p in at]
+    drawn = sample_points(variables.symbols, trials, seed=seed, avoid=avoid, domain=settings.domain)
+    points += [np.array([p[s] for s in variables.symbols]) for p in drawn]
     rng = np.random.default_rng(seed + 1)
-    n = spec.size
+    n = variables.size
     fd_count = min(n, FD_MAX_COORDINATES)
 
     max_abs = max_rel = max_normwise_rel = max_fd_rel = 0.0
@@ -631,10 +604,17 @@ def _compare(
         bad_fd = ~(np.abs(fd - auto_c) <= fd_tol) & (not on_kink)
         if bad_claim.any() or bad_fd.any():
             where = "random point" if index >= len(at) else "explicit point"
-            ledger.record_check(kind, spec.name, spec.entry_names, len(points), None, None, passed=False)
+            ledger.record_check(kind, variables.name, variables.entry_names, len(points), None, None, passed=False)
             at_text = f"{where} {index - len(at) if index >= len(at) else index} (seed {seed})"
             raise _mismatch(
-                kind, spec, labels, values, (sym, auto, fd, coords), (bad_claim, bad_fd), (rtol, atol, fd_rtol), at_text
+                kind,
+                variables,
+                labels,
+                values,
+                (sym, auto, fd, coords),
+                (bad_claim, bad_fd),
+                (rtol, atol, fd_rtol),
+                at_text,
             )
 
         max_abs = max(max_abs, float(np.max(np.abs(sym - auto))))
@@ -645,8 +625,8 @@ def _compare(
 
     report = CheckReport(
         kind=kind,
-        quantity=spec.name,
-        wrt=spec.entry_names,
+        quantity=variables.name,
+        wrt=variables.entry_names,
         entries=sum(len(r) for r in claim_rows),
         points=len(points),
         max_abs_error=max_abs,
@@ -659,14 +639,21 @@ def _compare(
         seed=seed,
     )
     ledger.record_check(
-        kind, spec.name, spec.entry_names, len(points), max_abs, max_rel, passed=True, max_normwise_rel=max_normwise_rel
+        kind,
+        variables.name,
+        variables.entry_names,
+        len(points),
+        max_abs,
+        max_rel,
+        passed=True,
+        max_normwise_rel=max_normwise_rel,
     )
     return report
 
 
 def _mismatch(
     kind: str,
-    spec: _Spec,
+    variables: _Variables,
     labels: Callable[[int, int], str],
     values: np.ndarray,
     opinions: tuple,
@@ -702,7 +689,7 @@ def _mismatch(
         if others
         else ""
     )
-    point = spec.describe_point(values)
+    point = variables.describe_point(values)
     message = (
         f"{kind} mismatch for {labels(r, c)} at {where}:\n"
         f"  point: {point}\n"

@@ -5,6 +5,10 @@ read. :class:`CompactDerivation` lets each step be written the way a reader writ
 ``MatrixSymbol``s (``Xᵀ(Xθ − y)``) or with short symbols standing for subexpressions (a residual
 ``r_1``), and verifies the step after putting the ``meaning`` of every such name in. The display
 shows the compact form; :attr:`CompactDerivation.result` is the verified explicit expression.
+:func:`abbreviate` goes the other way: it gives a derivation verified in full a compact display.
+
+This is the book's one "display compact, verify explicit" mechanism. Names are put in and taken out
+with ``xreplace``, never ``subs`` (see :func:`expand_meaning`).
 """
 
 from __future__ import annotations
@@ -64,6 +68,21 @@ class CompactDerivation(Derivation):
         # A step that only introduces a name changes the display, not the explicit expression.
         return self._written == self.shown[-1]
 
+    @classmethod
+    def abbreviating(cls, derivation: Derivation, names: Mapping[sp.Basic, sp.Basic]) -> CompactDerivation:
+        """``derivation``, already verified, displayed with each subexpression in ``names`` shown by its name.
+
+        ``names`` maps a subexpression to its name, e.g. ``{Sum(W[i, q] * x[q], (q, 1, n)): z[i]}``; an
+        expression is matched before the subexpressions inside it. The steps and how they were verified
+        are kept; further steps may be written with the names.
+        """
+        compact = cls.__new__(cls)
+        compact.__dict__.update(vars(derivation))
+        compact.steps = list(derivation.steps)
+        compact.meaning = {name: full for full, name in names.items()}
+        compact.shown = [s.expr.xreplace(dict(names)) for s in derivation.steps]
+        return compact
+
     @property
     def shown_result(self) -> sp.Basic:
         """The last step as written."""
@@ -74,3 +93,17 @@ class CompactDerivation(Derivation):
         displayed = copy.copy(self)
         displayed.steps = [Step(e, s.why, s.method) for e, s in zip(self.shown, self.steps, strict=True)]
         return Derivation.latex(displayed)
+
+
+def abbreviate(derivation: Derivation, names: Mapping[sp.Basic, sp.Basic]) -> CompactDerivation:
+    """A copy of a verified ``derivation`` that *displays* long subexpressions by short names.
+
+    See :meth:`CompactDerivation.abbreviating`: ``result`` stays the verified full expression,
+    ``shown_result`` is the last step with the names.
+
+    >>> x, u = sp.Symbol("x"), sp.Symbol("u")
+    >>> d = Derivation(sp.Derivative(sp.sin(x**2 + 1), x), name="d").step(2 * x * sp.cos(x**2 + 1), "chain rule")
+    >>> abbreviate(d, {x**2 + 1: u}).shown_result
+    2*x*cos(u)
+    """
+    return CompactDerivation.abbreviating(derivation, names)

@@ -1,5 +1,7 @@
 """Small neural networks in SymPy: the sigmoid and its derivative as functions, ReLU with the book's
 kink convention, and a fully connected ReLU network with an independent torch (``nn``) twin.
+:func:`abbreviate` and :func:`instantiate_matrices` (display compact, verify explicit) come from
+:mod:`derivations.compact`.
 
 The sigmoid is a SymPy ``Function`` rather than ``1/(1 + exp(-z))`` so that derivatives print the
 way the book writes them (``σ'(z)``) instead of a wall of exponentials; it still evaluates exactly,
@@ -16,7 +18,6 @@ Heaviside(z, 0)
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -26,8 +27,23 @@ import torch
 from mpmath.libmp import prec_to_dps
 from torch import nn
 
-from derivations.steps import Derivation, Step
+from derivations.compact import abbreviate, expand_meaning
 from derivations.symbols import matrix_symbols
+
+__all__ = [
+    "ReLUNet",
+    "abbreviate",
+    "apply",
+    "hard_threshold",
+    "instantiate_matrices",
+    "relu",
+    "relu_diff",
+    "relu_gradient",
+    "relu_prime",
+    "sigmoid",
+    "sigmoid_prime",
+    "with_relu_convention",
+]
 
 # ---------------------------------------------------------------------------- activations
 
@@ -132,26 +148,9 @@ def apply(fn: Callable[[sp.Expr], sp.Expr], m: sp.MatrixBase) -> sp.Matrix:
     return m.applyfunc(fn)
 
 
-def abbreviate(derivation: Derivation, replacements: dict) -> Derivation:
-    """A copy of a verified ``derivation`` that *displays* long subexpressions by short names.
-
-    Only the printing changes: the steps were verified on the full expressions, and the copy
-    carries their verification methods. ``replacements`` maps a subexpression to its name, e.g.
-    ``{Sum(W[i, q] * x[q], (q, 1, n)): z[i]}``; bigger expressions are matched first.
-    """
-    shown = copy.copy(derivation)
-    shown.steps = [Step(s.expr.xreplace(replacements), s.why, s.method) for s in derivation.steps]
-    return shown
-
-
-def instantiate_matrices(expr: sp.MatrixExpr, values: dict) -> sp.ImmutableMatrix:
-    """A matrix expression in ``MatrixSymbol``s (as the book displays it) with concrete Matrices put in.
-
-    >>> a, b = sp.MatrixSymbol("a", 2, 1), sp.MatrixSymbol("b", 2, 1)
-    >>> instantiate_matrices(sp.HadamardProduct(a, b), {a: sp.Matrix([1, 2]), b: sp.Matrix([3, 4])}).T
-    Matrix([[3, 8]])
-    """
-    return sp.ImmutableMatrix(expr.subs(values).doit())
+#: A matrix expression in ``MatrixSymbol``s, as the book displays it, made explicit with concrete Matrices put
+#: in: the compact mechanism's :func:`~derivations.compact.expand_meaning`, under the name the chapters use.
+instantiate_matrices = expand_meaning
 
 
 # ---------------------------------------------------------------------------- ReLU

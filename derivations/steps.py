@@ -16,6 +16,7 @@ import numpy as np
 import sympy as sp
 
 from checks import ledger
+from checks.failures import StepError
 from checks.points import kink_expressions, sample_points, symbol_range
 from derivations.printing import latex
 
@@ -29,30 +30,6 @@ NUMERIC_POINTS = 6
 SIMPLIFY_MAX_OPS = 400
 
 Expr = sp.Expr | sp.MatrixBase
-
-
-class StepError(AssertionError):
-    """A derivation step that is not equal to the expression before it.
-
-    Besides the message it carries, where known, the ``derivation`` name, the ``step`` number and its
-    justification ``why``, and the counterexample: the ``point`` and the ``previous`` expression's
-    value there against the value ``this`` step gives.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        derivation: str = "",
-        step: int | None = None,
-        why: str = "",
-        point: str = "",
-        previous: float = float("nan"),
-        this: float = float("nan"),
-    ) -> None:
-        super().__init__(message)
-        self.derivation, self.step, self.why = derivation, step, why
-        self.point, self.previous, self.this = point, previous, this
 
 
 class Verified(str):

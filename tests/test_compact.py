@@ -3,8 +3,8 @@
 import pytest
 import sympy as sp
 
-from derivations import StepError, matrix_symbols, vector_symbols
-from derivations.compact import CompactDerivation, expand_meaning
+from derivations import Derivation, StepError, matrix_symbols, vector_symbols
+from derivations.compact import CompactDerivation, abbreviate, expand_meaning
 
 X = matrix_symbols("X", 3, 2)
 THETA = vector_symbols("theta", 2)
@@ -63,3 +63,20 @@ def test_expand_meaning_of_an_explicit_matrix_is_immutable():
 def test_a_name_may_stand_for_a_mutable_matrix():
     a = sp.MatrixSymbol("a", 2, 1)
     assert expand_meaning(a.T * a, {a: sp.Matrix([1, 2])}) == sp.ImmutableMatrix([[5]])
+
+
+def test_abbreviate_changes_the_display_only():
+    x = sp.Symbol("x", real=True)
+    inner = x**2 + 1
+    d = Derivation(sp.Derivative(sp.sin(inner), x), name="d", lhs="f'")
+    d.step(sp.cos(inner) * 2 * x, "chain rule")
+    u = sp.Symbol("u")
+    shown = abbreviate(d, {inner: u})
+    assert "u" in shown.latex() and "x^{2} + 1" not in shown.latex()
+    assert shown.shown_result == 2 * x * sp.cos(u)
+    assert shown.result == d.result == sp.cos(inner) * 2 * x  # verified in full; the original is untouched
+    assert [s.method for s in shown.steps] == [s.method for s in d.steps]
+    shown.step(2 * x * (1 - 2 * sp.sin(u / 2) ** 2), "a step written with the name is verified with it expanded")
+    assert len(d.steps) == 2 and len(shown.steps) == 3
+    with pytest.raises(StepError):
+        shown.step(x * sp.cos(u), "wrong")

@@ -1,10 +1,17 @@
-"""AnswerBox: the points and values a page carries are seeded, clear of kinks, real and correctly rounded."""
+"""AnswerBox and Equation: what a page carries. An answer box's points and values are seeded, clear of kinks,
+real and correctly rounded, in the spec its script reads; an equation prints as LaTeX."""
+
+import html
+import json
+import re
 
 import pytest
 import sympy as sp
 
 from checks.points import KINK_MARGIN
+from derivations import Equation
 from derivations.display import AnswerBox
+from tests.helpers import message
 
 x, y = sp.symbols("x y")
 
@@ -38,3 +45,40 @@ def test_answer_box_treats_an_imaginary_part_from_1e_12_on_as_not_real():
     assert AnswerBox(x + sp.I * sp.Rational(9, 10**13), points=1).values == [AnswerBox(x, points=1).values[0]]
     with pytest.raises(ValueError, match="only 0 of 4 sample points"):
         AnswerBox(x + sp.I * sp.Rational(1, 10**12), points=1)
+
+
+def test_answer_box_spec_is_what_the_page_script_reads():
+    """answer-box.js reads the spec from ``data-answer`` and finds the input, button and feedback by class."""
+    xr, yr = sp.symbols("x y", real=True)
+    box = AnswerBox(sp.Max(xr, 0) + yr, points=2, seed=1, rtol=1e-7)
+    spec = box.spec()
+    assert set(spec) == {"variables", "functions", "points", "values", "rtol"}
+    assert spec["variables"] == ["x", "y"] and spec["rtol"] == 1e-7
+    assert spec["functions"] == ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigma", "max", "abs"]
+    assert len(spec["points"]) == 2 and all(set(p) == {"x", "y"} for p in spec["points"])
+    assert spec["values"] == [max(p["x"], 0) + p["y"] for p in spec["points"]]
+    page = box._repr_html_()
+    data = re.search(r'<div class="answer-box" data-answer="([^"]*)">', page)
+    assert data and json.loads(html.unescape(data.group(1))) == spec
+    for part in ('class="answer-input"', 'class="answer-check"', 'class="answer-feedback"'):
+        assert page.count(part) == 1, part
+    assert "Use <code>x</code>, <code>y</code>, numbers" in page
+    assert repr(box) == "AnswerBox(y + Max(0, x), 2 points)"
+    constant = AnswerBox(sp.Integer(3), points=1)
+    assert constant.spec()["points"] == [{}] and constant.spec()["values"] == [3.0]
+    assert constant.spec()["rtol"] == 1e-6 and len(AnswerBox(sp.exp(xr)).values) == 8
+    assert "Use no variables, numbers" in constant._repr_html_()
+    assert message(ValueError, AnswerBox, sp.sqrt(xr - 10), points=2) == (
+        "only 0 of 8 sample points give a real value for sqrt(x - 10)"
+    )
+    # only real values are kept: sqrt at negative x is skipped, not displayed
+    assert all(p["x"] > 0 for p in AnswerBox(sp.sqrt(xr), points=3).points)
+
+
+def test_equation_repr_and_latex_display():
+    eq = Equation("f", x**2)
+    assert repr(eq) == "f = x**2" and eq._repr_latex_() == "$$f = x^{2}$$"
+
+
+def test_equation_passes_latex_options():
+    assert Equation("f", 2 * x, mul_symbol="dot").latex() == "f = 2 \\cdot x"

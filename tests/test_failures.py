@@ -1,12 +1,15 @@
-"""counterexample() reads back what a failed check or derivation step found."""
+"""Failures shown on purpose: expect_failure swallows the failure it expects, and counterexample() reads back
+what a failed check or derivation step found."""
 
 import pytest
 import sympy as sp
 import torch
 
-from checks import GradientMismatch, check_gradient, check_jacobian
+from checks import GradientMismatch, check_gradient, check_jacobian, ledger
+from checks.expected import expect_failure
 from checks.failures import Counterexample, counterexample
 from derivations import Derivation, StepError, vector_symbols, verify_equal
+from tests.helpers import square
 
 
 def test_gradient_mismatch_at_an_explicit_point() -> None:
@@ -71,9 +74,34 @@ def test_an_unnamed_identity_is_reported_as_identity() -> None:
 
 
 def test_reads_what_expect_failure_caught() -> None:
-    from checks.expected import expect_failure
-
     x = sp.Symbol("x", real=True)
     with expect_failure(GradientMismatch, match="∂f/∂x") as caught:
         check_gradient(lambda t: t**2, [3 * x], [x], at=[{x: 1}])
     assert counterexample(caught) == Counterexample(quantity="∂f/∂x", point="x=1", claimed=3.0, correct=2.0)
+
+
+def test_expect_failure_catches_records_and_rejects(tmp_path, monkeypatch):
+    x = sp.Symbol("x", real=True)
+    for variable, value in [
+        (ledger.LEDGER_DIR_ENV, str(tmp_path)),
+        (ledger.CHAPTER_ENV, "book/x"),
+        (ledger.CODE_HASH_ENV, "h"),
+    ]:
+        monkeypatch.setenv(variable, value)
+    with expect_failure(match="∂f/∂x") as caught:
+        check_gradient(square, [3 * x], [x])
+    assert type(caught.error) is GradientMismatch and str(caught) == str(caught.error)
+    with pytest.raises(GradientMismatch):
+        check_gradient(square, [3 * x], [x])  # after the block, a failure is a failure again
+    assert [r["expected_failure"] for r in ledger.read_ledger(tmp_path, "h")] == [True, False]
+    with pytest.raises(AssertionError) as passed:
+        with expect_failure(ValueError):
+            pass
+    assert str(passed.value) == "expected the block to fail with ValueError, but it passed"
+    with pytest.raises(AssertionError) as unmatched:
+        with expect_failure(match="zzz"):
+            raise AssertionError("boom")
+    assert str(unmatched.value) == "the block failed, but its message lacks 'zzz': boom"
+    with pytest.raises(KeyError):
+        with expect_failure(ValueError):
+            raise KeyError("other kinds pass through")

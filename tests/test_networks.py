@@ -8,10 +8,9 @@ import sympy as sp
 import torch
 
 from checks import GradientMismatch, check_gradient
-from derivations import Derivation, verify_equal
+from derivations import verify_equal
 from derivations.networks import (
     ReLUNet,
-    abbreviate,
     apply,
     hard_threshold,
     instantiate_matrices,
@@ -189,19 +188,6 @@ def test_relu_net_assignment_checks_sizes():
         net.assignment([[1, 2]])
     with pytest.raises(ValueError, match="shape"):
         net.assignment([[1, 2, 3], [0, 0], [[3, 4]], [5]])
-
-
-def test_abbreviate_changes_the_display_only():
-    x = sp.Symbol("x", real=True)
-    inner = x**2 + 1
-    d = Derivation(sp.Derivative(sp.sin(inner), x), name="d", lhs="f'")
-    d.step(sp.cos(inner) * 2 * x, "chain rule")
-    u = sp.Symbol("u")
-    shown = abbreviate(d, {inner: u})
-    assert "u" in shown.latex() and "x^{2} + 1" not in shown.latex()
-    assert shown.result == 2 * x * sp.cos(u)
-    assert d.result == sp.cos(inner) * 2 * x  # the original is untouched
-    assert [s.method for s in shown.steps] == [s.method for s in d.steps]
 
 
 def test_instantiate_matrices_and_apply():

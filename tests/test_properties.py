@@ -20,7 +20,6 @@ Every property runs a fixed, derandomized set of examples (`--hypothesis-show-st
 from __future__ import annotations
 
 import math
-from collections import Counter
 
 import numpy as np
 import pytest
@@ -56,9 +55,6 @@ RELU_BOUND = 6.0
 
 UNARY = ["exp", "log1p_sq", "softplus", "log_softplus", "sigmoid", "tanh", "relu", "poly"]
 SETTINGS = {"deadline": None, "derandomize": True, "suppress_health_check": list(HealthCheck)}
-
-#: Cases each property actually ran to completion (not discarded by ``assume``), printed at the end.
-RUN: Counter = Counter()
 
 
 # ---------------------------------------------------------------------------- the grammar
@@ -270,7 +266,6 @@ def test_sympy_gradient_of_a_random_expression_passes(kind, data):
     tree, expr = data.draw(cases(kind, vector=True), label="case")
     report = check_gradient(torch_function(tree), gradient(expr), WRT)
     assert report.points == TRIALS and report.max_rel_error <= 1e-9
-    RUN[f"gradient passes ({kind} expression)"] += 1
 
 
 @pytest.mark.parametrize("kind", ["any", "with ReLU"])
@@ -281,7 +276,6 @@ def test_sympy_hessian_of_a_random_expression_passes(kind, data):
     symbols = [A, B, P]
     report = check_hessian(lambda a, b, p: torch_function(tree)(a, b, p), sp.hessian(expr, symbols), symbols)
     assert report.entries == 9
-    RUN[f"Hessian passes ({kind} expression)"] += 1
 
 
 PERTURBATIONS = ["sign flip", "dropped term", "swapped entries", "scaled by 1 + 1e-6", "scaled by 1 - 1e-6"]
@@ -316,7 +310,6 @@ def test_perturbed_gradient_always_fails(perturbation, case, data):
     assume(np.any(change > 1e-7 * np.maximum(np.abs(before), 1e-3)))
     with pytest.raises(GradientMismatch):
         check_gradient(torch_function(tree), unflatten(entries), WRT)
-    RUN[f"perturbed gradient fails ({perturbation})"] += 1
 
 
 # ---------------------------------------------------------------------------- derivations
@@ -344,7 +337,6 @@ def test_equal_rewrites_pass_a_derivation(how, case):
         return
     d = Derivation(expr, name="random").step(rewritten, how)
     assert d.result == rewritten and d.steps[-1].method in {"symbolic", "numeric"}
-    RUN[f"equal rewrite passes ({how})"] += 1
 
 
 def step_points(expr: sp.Expr) -> list[dict]:
@@ -372,11 +364,3 @@ def test_perturbed_rewrites_fail_a_derivation(how, case):
         assume(max(values) > 1e-14)
     with pytest.raises(StepError):
         Derivation(expr, name="random").step(wrong, how)
-    RUN[f"perturbed rewrite fails ({how})"] += 1
-
-
-def test_zz_report_case_counts(capsys):
-    """Print how many generated cases each property ran (run with -s to see them); runs last in this file."""
-    with capsys.disabled():
-        for name, count in sorted(RUN.items()):
-            print(f"{count:4d}  {name}")

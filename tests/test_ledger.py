@@ -1,0 +1,162 @@
+"""The verification ledger: what each kind of check records, and where; nothing outside the build.
+
+A record is one call of ``checks.ledger.record_check``; the tests that read files set the three
+environment variables the book's Sphinx extension sets before each chapter runs.
+"""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from checks import GradientMismatch, assert_close, check_gradient, ledger
+from derivations import Derivation, StepError, vector_symbols, verify_equal
+from derivations.steps import Step
+from tests.helpers import square
+
+x, y = sp.symbols("x y", real=True)
+
+
+@pytest.fixture
+def records(monkeypatch):
+    """Every ledger.record_check call, as (args, kwargs), instead of writing the ledger."""
+    calls = []
+    monkeypatch.setattr(ledger, "record_check", lambda *args, **kwargs: calls.append((args, kwargs)))
+    return calls
+
+
+def test_assert_close_records_exact_equality_in_the_ledger(records):
+    assert assert_close(sp.log(2), sp.log(2), name="log 2") == 0.0
+    assert records == [(("value", "log 2", [], 1, 0.0, 0.0), {"passed": True})]
+
+
+def test_assert_close_records_numbers_in_the_ledger(records):
+    worst = assert_close(np.array([0.5, 4.0]), np.array([0.5 * (1 + 1e-10), 4.0]), name="v")
+    assert worst == pytest.approx(1e-10, rel=1e-5)  # relative to 0.5, not absolute, not to max(1, …)
+    ((args, kwargs),) = records
+    assert args[:4] == ("value", "v", [], 2)
+    assert args[4] == pytest.approx(0.5e-10, rel=1e-5)  # max |got - expected|, not |got + expected|
+    assert args[5] == worst and kwargs == {"passed": True}
+
+
+def test_assert_close_of_zeros_and_of_empty_arrays(records):
+    assert assert_close(np.zeros(2), np.zeros(2), name="zeros") == 0.0
+    assert assert_close(np.zeros(0), np.zeros(0), name="empty") == 0.0
+    assert records[1] == (("value", "empty", [], 0, 0.0, 0.0), {"passed": True})
+
+
+def test_ledger_records_of_checks(records):
+    v = vector_symbols("v", 2)
+    report = check_gradient(lambda a, t: a * t.sum(), [v[0] + v[1], sp.Matrix([x, x])], [x, v], name="g", trials=2)
+    assert records == [
+        (
+            ("gradient", "g", ["x", "v"], 2, report.max_abs_error, report.max_rel_error),
+            {"passed": True, "max_normwise_rel": report.max_normwise_rel_error},
+        )
+    ]
+    assert (report.fd_coordinates, report.seed, report.entries) == (3, 0, 3)
+    records.clear()
+    with pytest.raises(GradientMismatch):
+        check_gradient(square, [3 * x], [x], name="h", at=[{x: 1.0}], trials=2)
+    assert records == [(("gradient", "h", ["x"], 3, None, None), {"passed": False})]
+
+
+def test_verify_equal_ledger_records(records):
+
+    assert verify_equal(sp.exp(x) * sp.exp(y), sp.exp(x + y)) == "symbolic"
+    assert verify_equal(sp.sqrt((x - 5) ** 2), x - 5, domain={x: (6, 7)}, name="n") == "numeric"
+    with pytest.raises(StepError):
+        verify_equal(x, x + 1, name="bad")
+    assert records == [
+        (("identity (symbolic)", "identity", [], 0, 0.0, 0.0), {"passed": True}),
+        (("identity (numeric)", "n", [], 6, 0.0, 0.0), {"passed": True}),
+        (("identity", "bad", [], 0, None, None), {"passed": False}),
+    ]
+
+
+def test_derivation_steps_are_recorded_under_their_name(records):
+
+    d = Derivation(x * (x + 1), name="d")
+    assert d.steps[0] == Step(x * (x + 1), "", "definition")
+    d.step(x**2 + x, "expand")
+    assert records == [(("identity (symbolic)", "d, step 1", [], 0, 0.0, 0.0), {"passed": True})]
+
+
+def test_the_ledger_reads_back_what_checks_recorded(tmp_path, monkeypatch):
+    monkeypatch.setenv(ledger.LEDGER_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(ledger.CHAPTER_ENV, "book/x")
+    monkeypatch.setenv(ledger.CODE_HASH_ENV, "abc123")
+    monkeypatch.setattr(ledger, "_started", set())
+    assert ledger.ledger_file(tmp_path, "abc123") == tmp_path / "abc123.jsonl"
+    assert ledger.read_ledger(tmp_path, "abc123") == []  # never ran
+    assert_close(sp.Rational(1, 2), sp.Rational(1, 2), name="½ exactly")  # non-ASCII survives the round trip
+    check_gradient(square, [2 * x], [x], trials=1)
+    rows = ledger.read_ledger(tmp_path, "abc123")
+    assert [(r["chapter"], r["kind"], r["quantity"], r["passed"]) for r in rows] == [
+        ("book/x", "value", "½ exactly", True),
+        ("book/x", "gradient", "f", True),
+    ]
+    assert ledger.read_ledger(tmp_path, "other") == []
+
+
+def test_ledger_records_hold_every_field_and_replace_an_earlier_run(tmp_path, monkeypatch):
+    monkeypatch.setenv(ledger.LEDGER_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(ledger.CHAPTER_ENV, "book/x")
+    monkeypatch.setenv(ledger.CODE_HASH_ENV, "h1")
+    monkeypatch.setattr(ledger, "_started", set())
+    (tmp_path / "h1.jsonl").write_text('{"left over": "by an interrupted run"}\n', encoding="utf-8")
+    ledger.record_check("gradient", "f", ["x", "W"], 5, 1e-16, 2e-15, passed=True, max_normwise_rel=1e-15)
+    with ledger.expecting_failures():
+        ledger.record_check("gradient", "g", ["x"], 5, None, None, passed=False)
+    ledger.record_check("identity", "h", [], 0, None, None, passed=False)  # failed, and not on purpose
+    common = {"chapter": "book/x", "code_hash": "h1", "kind": "gradient", "points": 5}
+    assert ledger.read_ledger(tmp_path, "h1") == [
+        {
+            **common,
+            "quantity": "f",
+            "wrt": ["x", "W"],
+            "max_abs_error": 1e-16,
+            "max_rel_error": 2e-15,
+            "max_normwise_rel_error": 1e-15,
+            "passed": True,
+            "expected_failure": False,
+        },
+        {
+            **common,
+            "quantity": "g",
+            "wrt": ["x"],
+            "max_abs_error": None,
+            "max_rel_error": None,
+            "max_normwise_rel_error": None,
+            "passed": False,
+            "expected_failure": True,
+        },
+        {
+            **common,
+            "kind": "identity",
+            "quantity": "h",
+            "wrt": [],
+            "points": 0,
+            "max_abs_error": None,
+            "max_rel_error": None,
+            "max_normwise_rel_error": None,
+            "passed": False,
+            "expected_failure": False,
+        },
+    ]
+
+
+@pytest.mark.parametrize("unset", [ledger.LEDGER_DIR_ENV, ledger.CHAPTER_ENV, ledger.CODE_HASH_ENV])
+def test_nothing_is_recorded_outside_the_build(tmp_path, monkeypatch, unset):
+    monkeypatch.setenv(ledger.LEDGER_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(ledger.CHAPTER_ENV, "book/x")
+    monkeypatch.setenv(ledger.CODE_HASH_ENV, "h1")
+    monkeypatch.delenv(unset)
+    ledger.record_check("value", "v", [], 1, 0.0, 0.0, passed=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_corrupt_ledger_file_is_refused_by_name(tmp_path):
+    (tmp_path / "abc.jsonl").write_text('{"chapter": "book/x"}\n{"cha', encoding="utf-8")
+    with pytest.raises(ValueError) as caught:
+        ledger.read_ledger(tmp_path, "abc")
+    assert str(caught.value).startswith(f"the ledger file {tmp_path / 'abc.jsonl'} is corrupt (")
