@@ -59,7 +59,7 @@ def test_every_chapter_with_math_has_its_formulas_recorded(site):
 
 @pytest.mark.parametrize("path", CHAPTERS)
 def test_math_is_typeset_when_the_book_is_built(site, path):
-    """A page arrives with its mathematics typeset (CHTML with MathML for screen readers) and loads no MathJax."""
+    """A page arrives with its mathematics typeset (SVG, with MathML for screen readers) and loads no MathJax."""
     text = page(site, path)
     assert not MATH.findall(text), f"{path}: TeX left for the browser: {MATH.findall(text)[:3]}"
     assert "tex-chtml" not in text and "window.MathJax" not in text, f"{path} still loads MathJax"
@@ -67,12 +67,13 @@ def test_math_is_typeset_when_the_book_is_built(site, path):
     assert containers == text.count("<mjx-assistive-mml"), f"{path}: a formula has no MathML for screen readers"
 
 
-def test_the_math_stylesheet_and_fonts_are_served_locally(site):
-    css = (site / "_static" / "math.css").read_text(encoding="utf-8")
-    fonts = set(re.findall(r"url\(\"?([^)\"]+)", css))
-    assert fonts and all(not f.startswith(("http:", "https:", "//")) for f in fonts), fonts
-    missing = [f for f in fonts if not (site / "_static" / f).is_file()]
-    assert not missing, f"fonts named by math.css but absent: {missing}"
+def test_each_page_carries_the_glyphs_its_formulas_use(site):
+    """Formulas draw their glyphs from the page's own hidden outlines: no math font, nothing fetched."""
+    for path in CHAPTERS:
+        text = page(site, path)
+        used = set(re.findall(r'<use [^>]*href="#([^"]+)"', text))
+        defined = set(re.findall(r'<path id="([^"]+)"', text))
+        assert used <= defined, f"{path}: glyphs used but not on the page: {sorted(used - defined)[:5]}"
 
 
 def test_the_output_pattern_finds_outputs(site):

@@ -4,11 +4,11 @@ A chapter carries 100–250 equations. Typeset by MathJax in the browser, a phon
 them 6–11 s after the page (measured at 390 × 844 with the CPU throttled 4×). Here Sphinx writes each
 formula as TeX, as its ``mathjax`` renderer does, and when the build finishes MathJax 3 itself
 (``mathjax-full`` from npm, run by Node through ``typeset_math.js``) turns every formula of every
-written page into CHTML with hidden MathML for screen readers. One stylesheet, ``_static/math.css``,
-holds the styles and the local fonts; the page loads no MathJax script. A TeX error fails the build.
+written page into SVG with hidden MathML for screen readers. Each page carries one hidden ``<svg>`` with
+the outlines of the glyphs it uses; ``_static/math.css`` holds MathJax's few SVG rules. The page loads no
+MathJax script and no math font. A TeX error fails the build.
 
-Pages Sphinx did not rewrite keep their typeset math; the formulas of every page are kept in
-``math-formulas.json`` beside the doctrees, so the stylesheet always covers the whole site.
+The TeX of every page's formulas is kept in ``math-formulas.json`` beside the doctrees, for the tests.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -27,8 +26,6 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
-MATHJAX = ROOT / "node_modules" / "mathjax-full"
-FONTS = MATHJAX / "es5" / "output" / "chtml" / "fonts" / "woff-v2"
 TYPESET = Path(__file__).with_name("typeset_math.js")
 STYLESHEET = "math.css"
 
@@ -45,10 +42,12 @@ def formulas_of(page: str) -> list[tuple[str, bool]]:
     return found
 
 
-def typeset(formulas: list[tuple[str, bool]]) -> tuple[dict[tuple[str, bool], str], str]:
-    """Each distinct formula's CHTML, and the stylesheet for all of them. Raises on a TeX error."""
-    distinct = list(dict.fromkeys(formulas))
-    request = {"formulas": [{"tex": t, "display": d} for t, d in distinct], "fontURL": "mathjax-fonts"}
+def typeset(pages: list[list[tuple[str, bool]]]) -> tuple[list[dict], str]:
+    """Per page, each formula's SVG (in order) and the page's glyph outlines; and the stylesheet.
+
+    Raises ``ValueError`` naming the first formulas that are not valid TeX.
+    """
+    request = {"pages": [[{"tex": t, "display": d} for t, d in formulas] for formulas in pages]}
     done = subprocess.run(
         ["node", str(TYPESET)], input=json.dumps(request), capture_output=True, text=True, cwd=ROOT, check=False
     )
@@ -56,19 +55,22 @@ def typeset(formulas: list[tuple[str, bool]]) -> tuple[dict[tuple[str, bool], st
         raise RuntimeError(f"typesetting the book's math failed: {done.stderr.strip()[-2000:]}")
     result = json.loads(done.stdout)
     if result["errors"]:
-        bad = "; ".join(f"{e['message']} in {distinct[e['index']][0][:120]!r}" for e in result["errors"][:5])
+        bad = "; ".join(f"{e['message']} in {pages[e['page']][e['index']][0][:120]!r}" for e in result["errors"][:5])
         raise ValueError(f"{len(result['errors'])} formulas are not valid TeX: {bad}")
-    return dict(zip(distinct, result["html"], strict=True)), result["css"]
+    return result["pages"], result["css"]
 
 
-def replace_math(page: str, rendered: dict[tuple[str, bool], str]) -> str:
-    page = INLINE.sub(lambda m: m.group(1) + rendered[(html.unescape(m.group(2)), False)] + m.group(3), page)
+def replace_math(page: str, rendered: list[str], glyphs: str) -> str:
+    """The page with its formulas, in order, replaced by their SVG, and the glyph outlines after ``<body>``."""
+    pieces = iter(rendered)
+    page = INLINE.sub(lambda m: m.group(1) + next(pieces) + m.group(3), page)
 
     def display(block: re.Match) -> str:
-        inner = DISPLAY.sub(lambda m: rendered[(html.unescape(m.group(1)), True)], block.group(2))
-        return block.group(1) + inner + block.group(3)
+        return block.group(1) + DISPLAY.sub(lambda m: next(pieces), block.group(2)) + block.group(3)
 
-    return DISPLAY_BLOCK.sub(display, page)
+    page = DISPLAY_BLOCK.sub(display, page)
+    hidden = glyphs.replace("<svg", '<svg aria-hidden="true" style="display: none"', 1)
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + hidden, page, count=1)
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
@@ -84,19 +86,16 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
         if formulas:
             written[path] = (page, formulas)
             known[path.relative_to(outdir).as_posix()] = formulas
-    everything = [tuple(f) for formulas in known.values() for f in formulas]
     try:
-        rendered, css = typeset(everything)
+        rendered, css = typeset([formulas for _, formulas in written.values()])
     except (RuntimeError, ValueError) as error:
         logger.warning(str(error), type="static_math")
         return
-    for path, (page, _) in written.items():
-        path.write_text(replace_math(page, rendered), encoding="utf-8")
-    static = outdir / "_static"
-    (static / STYLESHEET).write_text(css, encoding="utf-8")
-    shutil.copytree(FONTS, static / "mathjax-fonts", dirs_exist_ok=True)
+    for (path, (page, _)), result in zip(written.items(), rendered, strict=True):
+        path.write_text(replace_math(page, result["html"], result["glyphs"]), encoding="utf-8")
+    (outdir / "_static" / STYLESHEET).write_text(css, encoding="utf-8")
     store.write_text(json.dumps(known), encoding="utf-8")
-    logger.info(f"typeset {len(rendered)} distinct formulas on {len(written)} pages at build time")
+    logger.info(f"typeset {sum(len(f) for _, f in written.values())} formulas on {len(written)} pages at build time")
 
 
 def use_static_renderer(app: Sphinx, config) -> None:
