@@ -83,6 +83,13 @@ class BookPrinter(LatexPrinter):
             out += f" {op} {self._print(term)}"
         return out
 
+    # The book's ReLU derivative Heaviside(z, 0) as the prose writes it, H_0(z) (SymPy prints θ(z, 0)).
+    def _print_Heaviside(self, expr: sp.Heaviside, exp: str | None = None) -> str:
+        if expr.args[1] != 0:
+            return super()._print_Heaviside(expr, exp)
+        printed = rf"H_0\left({self._print(expr.args[0])}\right)"
+        return f"{printed}^{{{exp}}}" if exp else printed
+
 
 def _is_negative(term: sp.Expr) -> bool:
     return term.could_extract_minus_sign()

@@ -114,3 +114,9 @@ def test_the_left_side_stands_alone_and_reasons_sit_between_steps():
         r"&= 3 z^{2}",
         r"\end{aligned}",
     ]
+
+def test_the_books_relu_derivative_prints_as_h0_and_sympys_heaviside_is_left_alone():
+    z = sp.Symbol("z", real=True)
+    assert latex(sp.Heaviside(z, 0)) == r"H_0\left(z\right)"
+    assert latex(sp.Heaviside(z - 1, 0) ** 2) == r"H_0\left(z - 1\right)^{2}"
+    assert latex(sp.Heaviside(z)) == r"\theta\left(z\right)"
