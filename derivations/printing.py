@@ -90,6 +90,18 @@ class BookPrinter(LatexPrinter):
         printed = rf"H_0\left({self._print(expr.args[0])}\right)"
         return f"{printed}^{{{exp}}}" if exp else printed
 
+    # diag(p) as the prose writes it (SymPy prints DiagMatrix(p)).
+    def _print_DiagMatrix(self, expr: sp.DiagMatrix) -> str:
+        return rf"\operatorname{{diag}}\left({self._print(expr.arg)}\right)"
+
+    # An entry of a base that has a subscript of its own joins the two: W_{H,i}, not {W_{H}}_{i}.
+    def _print_Indexed(self, expr: sp.Indexed) -> str:
+        stem, _, subscript = expr.base.label.name.partition("_")
+        if not subscript:
+            return super()._print_Indexed(expr)
+        indices = ",".join(self._print(i) for i in expr.indices)
+        return f"{translate(stem)}_{{{translate(subscript)},{indices}}}"
+
 
 def _is_negative(term: sp.Expr) -> bool:
     return term.could_extract_minus_sign()

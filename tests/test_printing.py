@@ -115,8 +115,24 @@ def test_the_left_side_stands_alone_and_reasons_sit_between_steps():
         r"\end{aligned}",
     ]
 
+
 def test_the_books_relu_derivative_prints_as_h0_and_sympys_heaviside_is_left_alone():
     z = sp.Symbol("z", real=True)
     assert latex(sp.Heaviside(z, 0)) == r"H_0\left(z\right)"
     assert latex(sp.Heaviside(z - 1, 0) ** 2) == r"H_0\left(z - 1\right)^{2}"
     assert latex(sp.Heaviside(z)) == r"\theta\left(z\right)"
+
+
+def test_diag_of_a_vector_is_diag():
+    p = sp.MatrixSymbol("p", 3, 1)
+    assert (
+        latex(sp.DiagMatrix(p) - p * p.T)
+        == r"\operatorname{diag}\left(\mathbf{p}\right) - \mathbf{p} \mathbf{p}^{\top}"
+    )
+
+
+def test_an_entry_of_a_subscripted_base_joins_the_subscripts():
+    i, j = sp.symbols("i j", integer=True)
+    assert latex(sp.IndexedBase("W_H")[i]) == "W_{H,i}"
+    assert latex(sp.IndexedBase("W_H")[i, j]) == "W_{H,i,j}"
+    assert latex(sp.IndexedBase("x")[i]) == "{x}_{i}"
