@@ -92,7 +92,7 @@ class BookPrinter(LatexPrinter):
 
     # diag(p) as the prose writes it (SymPy prints DiagMatrix(p)).
     def _print_DiagMatrix(self, expr: sp.DiagMatrix) -> str:
-        return rf"\operatorname{{diag}}\left({self._print(expr.arg)}\right)"
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
     # An entry of a base that has a subscript of its own joins the two: W_{H,i}, not {W_{H}}_{i}.
     def _print_Indexed(self, expr: sp.Indexed) -> str:
