@@ -83,6 +83,15 @@ class BookPrinter(LatexPrinter):
             out += f" {op} {self._print(term)}"
         return out
 
+    # diag(p) as the prose writes it, not SymPy's \operatorname{DiagMatrix}.
+    def _print_DiagMatrix(self, expr: sp.DiagMatrix) -> str:
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
+    # An elementwise function of a vector as the function applied to it (e^{x}, \tanh(x)), not d ↦ e^d.
+    def _print_ElementwiseApplyFunction(self, expr: sp.MatrixExpr) -> str:
+        d = sp.Dummy("d")
+        return self._print(expr.function(d).xreplace({d: sp.Symbol(self._print(expr.expr))}))
+
 
 def _is_negative(term: sp.Expr) -> bool:
     return term.could_extract_minus_sign()
