@@ -9,7 +9,10 @@ x = sp.MatrixSymbol("x", 3, 1)
 
 
 def test_diag_of_a_vector_prints_as_diag():
-    assert latex(sp.DiagMatrix(p) - p * p.T) == r"\operatorname{diag}\left(\mathbf{p}\right) - \mathbf{p} \mathbf{p}^{\top}"
+    assert (
+        latex(sp.DiagMatrix(p) - p * p.T)
+        == r"\operatorname{diag}\left(\mathbf{p}\right) - \mathbf{p} \mathbf{p}^{\top}"
+    )
 
 
 def test_elementwise_function_prints_applied_to_the_vector():
