@@ -102,6 +102,11 @@ class BookPrinter(LatexPrinter):
         indices = ",".join(self._print(i) for i in expr.indices)
         return f"{translate(stem)}_{{{translate(subscript)},{indices}}}"
 
+    # An elementwise function of a vector as the function applied to it (e^{x}, \tanh(x)), not d ↦ e^d.
+    def _print_ElementwiseApplyFunction(self, expr: sp.MatrixExpr) -> str:
+        d = sp.Dummy("d")
+        return self._print(expr.function(d).xreplace({d: sp.Symbol(self._print(expr.expr))}))
+
 
 def _is_negative(term: sp.Expr) -> bool:
     return term.could_extract_minus_sign()

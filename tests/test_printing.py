@@ -136,3 +136,10 @@ def test_an_entry_of_a_subscripted_base_joins_the_subscripts():
     assert latex(sp.IndexedBase("W_H")[i]) == "W_{H,i}"
     assert latex(sp.IndexedBase("W_H")[i, j]) == "W_{H,i,j}"
     assert latex(sp.IndexedBase("x")[i]) == "{x}_{i}"
+
+
+def test_elementwise_function_prints_applied_to_the_vector():
+    v = sp.MatrixSymbol("x", 3, 1)
+    assert latex(v.applyfunc(sp.exp)) == r"e^{\mathbf{x}}"
+    assert latex(sp.DiagMatrix(v.applyfunc(sp.exp))) == r"\operatorname{diag}\left(e^{\mathbf{x}}\right)"
+    assert latex(v.applyfunc(sp.tanh)) == r"\tanh{\left(\mathbf{x} \right)}"
