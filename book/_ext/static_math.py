@@ -69,8 +69,7 @@ def replace_math(page: str, rendered: list[str], glyphs: str) -> str:
         return block.group(1) + DISPLAY.sub(lambda m: next(pieces), block.group(2)) + block.group(3)
 
     page = DISPLAY_BLOCK.sub(display, page)
-    hidden = glyphs.replace("<svg", '<svg aria-hidden="true" style="display: none"', 1)
-    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + hidden, page, count=1)
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + glyphs, page, count=1)
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:

@@ -44,7 +44,8 @@ process.stdin.on("end", () => {
       where = { page, index };
       return adaptor.outerHTML(document.convert(formula.tex, { display: formula.display }));
     });
-    const glyphs = adaptor.outerHTML(svg.fontCache.getCache());
+    const defs = adaptor.outerHTML(svg.fontCache.getCache());
+    const glyphs = `<svg xmlns="http://www.w3.org/2000/svg" style="display: none" aria-hidden="true">${defs}</svg>`;
     return { html, glyphs };
   });
   const css = adaptor.textContent(svg.styleSheet(document));
