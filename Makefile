@@ -38,8 +38,7 @@ lint: $(READY)
 clean:
 	rm -rf _build
 
-$(READY): requirements.txt pyproject.toml package-lock.json
+$(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
-	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error  # math.js, vendored into the site
 	touch $@
