@@ -39,6 +39,7 @@ the whole answer, a matrix ``[[a, b], [c, d]]``, a column ``[a, b]`` or ``\begin
 
 from __future__ import annotations
 
+import copy
 import decimal
 import functools
 import math
@@ -257,7 +258,8 @@ def answer_spec(
     if bad:
         raise TypeError(f"the variables of an answer must be SymPy Symbols, not {bad}")
     ordered = tuple(sorted(expected.free_symbols | set(symbols), key=lambda s: s.name))
-    return _spec(expected, ordered, points, seed, tuple(sorted((domain or {}).items(), key=lambda kv: kv[0].name)))
+    bounds = tuple(sorted((domain or {}).items(), key=lambda kv: kv[0].name))
+    return copy.deepcopy(_spec(expected, ordered, points, seed, bounds))  # a copy: the cached one stays intact
 
 
 # ------------------------------------------------------------------------------------- parsing
