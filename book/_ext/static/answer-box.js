@@ -394,7 +394,13 @@
     const feedback = box.querySelector(".answer-feedback");
     const run = () => {
       box.classList.remove(...Object.values(CLASSES));
-      const result = judge(input.value, spec);
+      let result;
+      try {
+        result = judge(input.value, spec);
+      } catch (error) {
+        console.error(error); // a bug of the checker, not of the answer: say so plainly
+        result = verdict("invalid", "This answer could not be checked: please report it with the exercise's number.");
+      }
       feedback.textContent = result.feedback;
       box.classList.add(CLASSES[result.verdict]);
     };
