@@ -54,4 +54,9 @@ def box_spec(name: str) -> dict:
     box = boxes()[name]
     symbols = {n: sp.Symbol(n, **ASSUMPTIONS[a]) for n, a in box["symbols"].items()}
     expected = sp.sympify(box["expected"], locals=symbols)  # the book's own formula, not a reader's text
-    return answer_spec(expected)
+    # What the chapter passes to AnswerBox besides the expression: extra names and domains.
+    made = box.get("answer_box", {})
+    extra = [sp.Symbol(n, **ASSUMPTIONS[a]) for n, a in made.get("symbols", {}).items()]
+    every = {**symbols, **{s.name: s for s in extra}}
+    domain = {every[n]: tuple(bounds) for n, bounds in made.get("domain", {}).items()}
+    return answer_spec(expected, extra, domain=domain)
