@@ -42,5 +42,5 @@ clean:
 $(READY): requirements.txt pyproject.toml package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
-	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error  # math.js, vendored into the site
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error  # MathJax, which typesets the math at build time
 	touch $@

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import html
 import json
-import math
+from collections.abc import Mapping, Sequence
 
 import sympy as sp
 
-from checks.points import kink_expressions, sample_points
+from checks.answers import FUNCTIONS, answer_spec
 from derivations.printing import latex
 
 
@@ -35,52 +35,46 @@ class Equation:
 
 
 class AnswerBox:
-    """A box where a reader types a formula and the browser checks it, with no server.
+    """A box where a reader types a formula and the page checks it, with no server.
 
-    At build time SymPy evaluates ``expected`` at seeded random points; the page carries only those
-    points and values. The browser parses the reader's formula with math.js (never ``eval``),
-    rejects anything but numbers, the allowed names and functions, and compares values at the points.
+    The page carries the spec of :func:`checks.answers.answer_spec` (the names, seeded points clear of
+    kinks, and the expected values there); the browser reads the answer with the parser generated from
+    the same grammar as :func:`checks.check_answer` and gives the same verdict, word for word.
+    ``symbols`` are names the exercise offers beyond those of ``expected``; ``domain`` bounds a symbol.
 
     >>> box = AnswerBox(sp.exp(sp.Symbol("x")), points=2)
     >>> box.spec()["variables"], len(box.spec()["values"])
     (['x'], 2)
     """
 
-    #: Functions a reader may use (math.js names; ``sigma`` is the logistic function).
-    FUNCTIONS = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigma", "max", "abs")
-
-    def __init__(self, expected: sp.Expr, *, points: int = 8, seed: int = 0, rtol: float = 1e-6) -> None:
-        self.expected = sp.sympify(expected)
-        self.symbols = sorted(self.expected.free_symbols, key=str)
-        drawn = sample_points(self.symbols, 4 * points, seed=seed, avoid=kink_expressions([self.expected]))
-        values = [(p, complex(self.expected.evalf(30, subs=p))) for p in drawn]
-        usable = [(p, v.real) for p, v in values if abs(v.imag) < 1e-12 and math.isfinite(v.real)][:points]
-        if len(usable) < points:
-            raise ValueError(f"only {len(usable)} of {4 * points} sample points give a real value for {expected}")
-        self.points = [{str(s): p[s] for s in self.symbols} for p, _ in usable]
-        self.values = [v for _, v in usable]
-        self.rtol = rtol
+    def __init__(
+        self,
+        expected: sp.Basic,
+        *,
+        symbols: Sequence[sp.Symbol] = (),
+        points: int = 8,
+        seed: int = 0,
+        domain: Mapping[sp.Symbol, tuple[float, float]] | None = None,
+    ) -> None:
+        self.expected = expected
+        self._spec = answer_spec(expected, symbols, points=points, seed=seed, domain=domain)
 
     def spec(self) -> dict:
-        return {
-            "variables": [str(s) for s in self.symbols],
-            "functions": list(self.FUNCTIONS),
-            "points": self.points,
-            "values": self.values,
-            "rtol": self.rtol,
-        }
+        return self._spec
 
     def _repr_html_(self) -> str:
-        names = ", ".join(f"<code>{html.escape(str(s))}</code>" for s in self.symbols) or "no variables"
-        data = html.escape(json.dumps(self.spec()), quote=True)
+        variables = self._spec["variables"]
+        names = ", ".join(f"<code>{html.escape(v)}</code>" for v in variables) or "no variables"
+        functions = ", ".join(f for f in FUNCTIONS if f != "ln")
+        data = html.escape(json.dumps(self._spec, ensure_ascii=False), quote=True)
         return (
             f'<div class="answer-box" data-answer="{data}">'
             '<label>Your answer: <input type="text" class="answer-input" autocomplete="off" spellcheck="false" '
-            'placeholder="e.g. 2*x*exp(x^2)"></label> <button type="button" class="answer-check">Check</button>'
-            f'<div class="answer-help">Use {names}, numbers, + − * / ^, parentheses and '
-            f"{', '.join(self.FUNCTIONS)}.</div>"
+            'placeholder="e.g. 2 x exp(x^2)"></label> <button type="button" class="answer-check">Check</button>'
+            f'<div class="answer-help">Use {names}, numbers, + − * / ^, parentheses and {functions} '
+            "(typed plainly, in LaTeX or in Unicode).</div>"
             '<div class="answer-feedback" role="status" aria-live="polite"></div></div>'
         )
 
     def __repr__(self) -> str:
-        return f"AnswerBox({self.expected}, {len(self.points)} points)"
+        return f"AnswerBox({self.expected}, {len(self._spec['points'])} points)"
