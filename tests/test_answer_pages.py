@@ -16,15 +16,6 @@ from tests.answer_table import box_spec, boxes
 
 # Names an exercise may offer that are not variables: functions, constants, operators.
 NOT_VARIABLES = set(FUNCTIONS) | {"e", "pi", "^", "*", "/", "...", "…"}
-# Boxes whose chapter must change before they keep their promise (chapters are edited elsewhere).
-CHAPTER_EDITS = {
-    "hessian_table": "the exercise offers `y`, which det H = 12x does not contain: "
-    "AnswerBox(hessian_determinant, symbols=[y])",
-    "matrix_calculus": "the exercise offers `c`, which ∂q/∂x_1 = 2a x_1 + 2b x_2 does not contain: "
-    "AnswerBox(dq_dx1, symbols=[c])",
-    "softmax_cross_entropy": "ε is a smoothing weight in [0, 1]; the box draws it from (0.25, 2.5): "
-    "AnswerBox(smoothed_dl_do1, domain={epsilon_2: (0.0, 1.0)})",
-}
 
 
 def page_box(site: Path, box: str) -> tuple[dict, str]:
@@ -36,14 +27,7 @@ def page_box(site: Path, box: str) -> tuple[dict, str]:
     return json.loads(html.unescape(found[1])), exercise
 
 
-def pending(box: str, applies: bool) -> pytest.MarkDecorator | tuple:
-    return (pytest.mark.xfail(strict=True, reason=f"chapter edit pending: {CHAPTER_EDITS[box]}"),) if applies else ()
-
-
-OFFERS_TOO_MUCH = ("hessian_table", "matrix_calculus")
-
-
-@pytest.mark.parametrize("box", [pytest.param(b, marks=pending(b, b in OFFERS_TOO_MUCH)) for b in boxes()])
+@pytest.mark.parametrize("box", list(boxes()))
 def test_every_name_the_exercise_offers_is_accepted_by_its_box(site, box):
     spec, exercise = page_box(site, box)
     offered = set(re.findall(r'<span class="pre">([^<]*)</span>', exercise))
@@ -52,7 +36,7 @@ def test_every_name_the_exercise_offers_is_accepted_by_its_box(site, box):
     assert not refused, f"the exercise offers {sorted(refused)}, which its box refuses"
 
 
-@pytest.mark.parametrize("box", [pytest.param(b, marks=pending(b, "domain" in boxes()[b])) for b in boxes()])
+@pytest.mark.parametrize("box", list(boxes()))
 def test_every_symbol_is_drawn_from_its_domain(site, box):
     spec, _ = page_box(site, box)
     for name, (low, high) in boxes()[box].get("domain", {}).items():

@@ -5,9 +5,6 @@ import html
 import json
 import re
 
-import html
-import json
-
 import pytest
 import sympy as sp
 
