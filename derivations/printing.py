@@ -83,6 +83,19 @@ class BookPrinter(LatexPrinter):
             out += f" {op} {self._print(term)}"
         return out
 
+    # A Hadamard product inside a matrix product is bracketed: (P ⊙ dP) 1, never the ambiguous P ⊙ dP 1.
+    def _print_MatMul(self, expr: sp.MatMul) -> str:
+        args = list(expr.args)
+        if not any(isinstance(a, sp.HadamardProduct) for a in args):
+            return super()._print_MatMul(expr)
+        sign = ""
+        if expr.could_extract_minus_sign():
+            sign, args = "- ", (args[1:] if args[0] == -1 else [-args[0], *args[1:]])
+        return sign + " ".join(
+            rf"\left({self._print(a)}\right)" if isinstance(a, sp.HadamardProduct) else self.parenthesize(a, 50)
+            for a in args
+        )
+
 
 def _is_negative(term: sp.Expr) -> bool:
     return term.could_extract_minus_sign()

@@ -114,3 +114,11 @@ def test_the_left_side_stands_alone_and_reasons_sit_between_steps():
         r"&= 3 z^{2}",
         r"\end{aligned}",
     ]
+
+
+def test_a_hadamard_product_inside_a_matrix_product_is_bracketed():
+    P, D = sp.MatrixSymbol("P", 2, 3), sp.MatrixSymbol("D", 2, 3)
+    ones = sp.MatrixSymbol(r"\mathbf{1}", 3, 1)
+    assert latex(sp.HadamardProduct(P, D) * ones) == r"\left(D \odot P\right) \mathbf{1}"  # SymPy sorts the factors
+    assert latex(-sp.HadamardProduct(P, D) * ones) == r"- \left(D \odot P\right) \mathbf{1}"
+    assert latex(P * ones) == r"P \mathbf{1}"
