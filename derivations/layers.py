@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 import sympy as sp
 
+from derivations import steps
 from derivations.compact import CompactDerivation, expand_meaning
 from derivations.steps import Derivation
 
@@ -60,11 +61,35 @@ class IndexedCompactDerivation(CompactDerivation):
         return expand_meaning(expand_indexed(expr, self.indexed), self.meaning)
 
     def step(self, expr: sp.Basic, why: str) -> IndexedCompactDerivation:
-        """Verify ``expr`` (expanded) equals the previous step, and show it as written."""
+        """Verify ``expr`` (expanded) equals the previous step, and show it as written.
+
+        The step is verified by evaluation at random sizes, indices and points, as every step is first;
+        the symbolic attempt that follows is skipped. On sums of symbolic size over indexed entries SymPy's
+        summation takes seconds per step and can fail inside SymPy itself (``hypersimp`` raises TypeError
+        on an Indexed summand) after the step was already verified by evaluation.
+        """
         self._written = expr
-        Derivation.step(self, self.explicit(expr), why)
+        verify = steps._verify
+        steps._verify = _verify_by_evaluation
+        try:
+            Derivation.step(self, self.explicit(expr), why)
+        finally:
+            steps._verify = verify
         self.shown.append(expr)
         return self
+
+
+def _verify_by_evaluation(before: sp.Basic, after: sp.Basic, indices, domain, seed: int) -> str:
+    """The book's step check without the symbolic attempt: equal to 40 digits at random sizes, indices and points."""
+    if steps._shape(before) != steps._shape(after):
+        raise steps.StepError(f"the shapes differ: {steps._shape(before)} before, {steps._shape(after)} after")
+    if before == after:
+        return "symbolic"
+    try:
+        steps._agree_numerically(before, after, dict(indices or {}), dict(domain or {}), seed)
+    except steps._Unevaluable as err:
+        raise steps.StepError(str(err)) from None
+    return "numeric"
 
 
 def ones(n: int | sp.Expr) -> sp.MatrixSymbol:
@@ -78,3 +103,24 @@ def ones(n: int | sp.Expr) -> sp.MatrixSymbol:
     '\\\\mathbf{1} \\\\mathbf{1}^{\\\\top}'
     """
     return sp.MatrixSymbol(r"\mathbf{1}", n, 1)
+
+
+def normalized(
+    xs: sp.MatrixBase, eps: sp.Expr, *, center: bool = True, correction: int = 0
+) -> tuple[sp.ImmutableMatrix, sp.Expr]:
+    """The normalized vector ``x̂`` of the entries ``xs`` and the scale ``s`` it was divided by, explicitly.
+
+    ``center=True`` subtracts the mean and divides by ``s = √(σ² + ε)`` (batch and layer norm);
+    ``center=False`` divides by the root mean square ``r = √(mean(x²) + ε)`` (RMSNorm). ``correction=1``
+    divides the sum of squares by ``n − 1`` instead of ``n`` (Bessel's correction).
+
+    >>> x1, x2 = sp.symbols("x_1 x_2", real=True)
+    >>> xhat, s = normalized(sp.Matrix([x1, x2]), sp.Integer(0))
+    >>> sp.simplify(xhat.T * xhat)[0], sp.factor(s**2)
+    (2, (x_1 - x_2)**2/4)
+    """
+    n = len(xs)
+    mean = sum(xs) / n if center else sp.Integer(0)
+    deviations = sp.ImmutableMatrix([x - mean for x in xs])
+    scale = sp.sqrt(sum(d**2 for d in deviations) / (n - correction) + eps)
+    return sp.ImmutableMatrix(deviations / scale), scale
