@@ -92,7 +92,11 @@ class BookPrinter(LatexPrinter):
         if expr.could_extract_minus_sign():
             sign, args = "- ", (args[1:] if args[0] == -1 else [-args[0], *args[1:]])
         return sign + " ".join(
-            rf"\left({self._print(a)}\right)" if isinstance(a, sp.HadamardProduct) else self.parenthesize(a, 50)
+            rf"\left({self._print(a)}\right)"
+            if isinstance(a, sp.HadamardProduct)
+            else self._print(a)
+            if not a.is_Matrix and (a.is_Mul or a.is_Pow)  # a scalar factor such as 1/(ns) needs no brackets
+            else self.parenthesize(a, 50)
             for a in args
         )
 

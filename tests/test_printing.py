@@ -122,3 +122,5 @@ def test_a_hadamard_product_inside_a_matrix_product_is_bracketed():
     assert latex(sp.HadamardProduct(P, D) * ones) == r"\left(D \odot P\right) \mathbf{1}"  # SymPy sorts the factors
     assert latex(-sp.HadamardProduct(P, D) * ones) == r"- \left(D \odot P\right) \mathbf{1}"
     assert latex(P * ones) == r"P \mathbf{1}"
+    n_s = sp.Symbol("n") * sp.Symbol("s")
+    assert latex(sp.MatMul(1 / n_s, P.T, sp.HadamardProduct(P, D))) == r"\frac{1}{n s} P^{\top} \left(P \odot D\right)"
