@@ -30,7 +30,7 @@ def weighted_by(upstream: torch.Tensor, layer: Callable[..., torch.Tensor]) -> C
 
 
 def with_parameters(module: nn.Module, names: Sequence[str]) -> Callable[..., torch.Tensor]:
-    """``f(x, *parameters)``: the module's forward pass on ``x`` with its named parameters replaced by the tensors given.
+    """``f(x, *parameters)``: the module's forward pass on ``x``, its named parameters replaced by the tensors given.
 
     Parameters may be given in any shape with the right number of entries (a 1 × n row for an n-vector).
 

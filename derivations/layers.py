@@ -44,7 +44,8 @@ class IndexedCompactDerivation(CompactDerivation):
     >>> mu = sp.Symbol("mu")
     >>> d = IndexedCompactDerivation(sp.Sum(xhat[k], (k, 1, n)), name="Σ x̂", indices={i: n},
     ...     meaning={mu: sp.Sum(x[k], (k, 1, n)) / n}, indexed={xhat: lambda j: x[j] - mu})
-    >>> d.step(sp.Sum(x[k], (k, 1, n)) - n * mu, "sum term by term").step(sp.Integer(0), "definition of the mean").result
+    >>> d = d.step(sp.Sum(x[k], (k, 1, n)) - n * mu, "sum term by term")
+    >>> d.step(sp.Integer(0), "definition of the mean").result
     0
     """
 
