@@ -107,6 +107,23 @@ class BookPrinter(LatexPrinter):
         d = sp.Dummy("d")
         return self._print(expr.function(d).xreplace({d: sp.Symbol(self._print(expr.expr))}))
 
+    # A Hadamard product inside a matrix product is bracketed: (P ⊙ dP) 1, never the ambiguous P ⊙ dP 1.
+    def _print_MatMul(self, expr: sp.MatMul) -> str:
+        args = list(expr.args)
+        if not any(isinstance(a, sp.HadamardProduct) for a in args):
+            return super()._print_MatMul(expr)
+        sign = ""
+        if expr.could_extract_minus_sign():
+            sign, args = "- ", (args[1:] if args[0] == -1 else [-args[0], *args[1:]])
+        return sign + " ".join(
+            rf"\left({self._print(a)}\right)"
+            if isinstance(a, sp.HadamardProduct)
+            else self._print(a)
+            if not a.is_Matrix and (a.is_Mul or a.is_Pow)  # a scalar factor such as 1/(ns) needs no brackets
+            else self.parenthesize(a, 50)
+            for a in args
+        )
+
 
 def _is_negative(term: sp.Expr) -> bool:
     return term.could_extract_minus_sign()

@@ -143,3 +143,13 @@ def test_elementwise_function_prints_applied_to_the_vector():
     assert latex(v.applyfunc(sp.exp)) == r"e^{\mathbf{x}}"
     assert latex(sp.DiagMatrix(v.applyfunc(sp.exp))) == r"\operatorname{diag}\left(e^{\mathbf{x}}\right)"
     assert latex(v.applyfunc(sp.tanh)) == r"\tanh{\left(\mathbf{x} \right)}"
+
+
+def test_a_hadamard_product_inside_a_matrix_product_is_bracketed():
+    P, D = sp.MatrixSymbol("P", 2, 3), sp.MatrixSymbol("D", 2, 3)
+    ones = sp.MatrixSymbol(r"\mathbf{1}", 3, 1)
+    assert latex(sp.HadamardProduct(P, D) * ones) == r"\left(D \odot P\right) \mathbf{1}"  # SymPy sorts the factors
+    assert latex(-sp.HadamardProduct(P, D) * ones) == r"- \left(D \odot P\right) \mathbf{1}"
+    assert latex(P * ones) == r"P \mathbf{1}"
+    n_s = sp.Symbol("n") * sp.Symbol("s")
+    assert latex(sp.MatMul(1 / n_s, P.T, sp.HadamardProduct(P, D))) == r"\frac{1}{n s} P^{\top} \left(P \odot D\right)"
