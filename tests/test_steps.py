@@ -391,3 +391,13 @@ def test_indexed_leaves_are_drawn_with_their_base_sign(sign, point):
     with pytest.raises(StepError) as caught:
         verify_equal(X[i], 2 * X[i], indices={i: n})
     assert caught.value.point == f"n=4, i=3, {point}"
+
+
+def test_prove_false_verifies_by_evaluation_only():
+    z = sp.Symbol("z", real=True)
+    assert verify_equal(sp.exp(z) * sp.exp(z), sp.exp(2 * z)) == "symbolic"
+    assert verify_equal(sp.exp(z) * sp.exp(z), sp.exp(2 * z), prove=False) == "numeric"
+    d = Derivation(sp.Derivative(sp.exp(2 * z), z), name="d", prove=False).step(2 * sp.exp(2 * z), "chain rule")
+    assert d.steps[-1].method == "numeric"
+    with pytest.raises(StepError):
+        Derivation(z, name="wrong", prove=False).step(z + 1, "off by one")
