@@ -108,7 +108,7 @@ def test_a_corrupt_execution_cache_is_detected_and_rebuilt(built_book, tmp_path)
     rebuilt = build(book)
     log = rebuilt.stdout + rebuilt.stderr
     assert rebuilt.returncode == 0, log[-3000:]
-    assert "is corrupt" in log and "unreadable" in log
+    assert "cannot be trusted" in log and "unreadable" in log
     assert log.count("Executing notebook") == 1, "the chapter must run again"
     assert all(n.read_text().startswith("{\n") for n in cached_notebooks(book)), "the cache was not refilled"
 
@@ -132,3 +132,19 @@ def test_an_unreadable_cache_database_is_detected(built_book, tmp_path):
     rebuilt = build(book)
     assert rebuilt.returncode == 0, (rebuilt.stdout + rebuilt.stderr)[-3000:]
     assert "database is unreadable" in rebuilt.stdout + rebuilt.stderr
+
+
+def test_a_change_to_the_books_code_runs_every_chapter_again(built_book, tmp_path):
+    """Outputs are keyed on a chapter's cells; the book's packages changing must not leave them stale."""
+    book = copy_of(built_book, tmp_path)
+    (book / "checks").mkdir()
+    (book / "checks" / "extra.py").write_text("LIMIT = 1\n")
+    first = build(book)
+    assert first.returncode == 0 and "changed since its outputs were made" in first.stdout + first.stderr
+    unchanged = build(book)
+    assert "Executing notebook" not in unchanged.stdout + unchanged.stderr, "nothing changed: nothing runs"
+    (book / "checks" / "extra.py").write_text("LIMIT = 2\n")
+    rebuilt = build(book)
+    log = rebuilt.stdout + rebuilt.stderr
+    assert rebuilt.returncode == 0, log[-3000:]
+    assert "changed since its outputs were made" in log and log.count("Executing notebook") == 1

@@ -7,6 +7,11 @@ its key, and its bytes must match the checksum recorded when the last build fini
 must pass SQLite's integrity check. Otherwise the whole cache and Sphinx's saved environment are
 removed (with a message saying why), so every chapter is read and executed afresh.
 
+MyST-NB keys a chapter's outputs on the chapter's code alone, so a change to the book's own packages
+(``derivations/``, ``checks/``, ``experiments/``) would leave every page showing what the old code
+printed and checked. The cache records a hash of those packages; when it differs, the cache is
+discarded in the same way and every chapter runs against the code as it is.
+
 Worth its coupling to jupyter-cache (its on-disk layout: ``global.db``, ``executed/<key>/base.ipynb``):
 without it a damaged cache crashed the build or served outputs no check produced (tests/test_faults.py).
 It costs a no-op build almost nothing: a notebook whose bytes match the checksum recorded by the last
@@ -83,12 +88,39 @@ def problems(cache: Path) -> list[str]:
     return found
 
 
+#: The book's own code: a chapter's outputs depend on it as much as on the chapter's cells.
+PACKAGES = ("derivations", "checks", "experiments")
+CODE_STAMP = "backprop-code.json"
+
+
+def code_hash(root: Path) -> str:
+    """A hash of every file of the book's packages (source, grammar), by path and content."""
+    digest = hashlib.sha256()
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def stale(cache: Path, root: Path) -> list[str]:
+    """Why the cache's outputs no longer follow from the book's code (empty if they do, or there is no cache)."""
+    if not (cache / "global.db").exists():
+        return []
+    stamp = cache / CODE_STAMP
+    recorded = json.loads(stamp.read_text()).get("code") if stamp.exists() else None
+    if recorded != code_hash(root):
+        return [f"the code in {', '.join(p + '/' for p in PACKAGES)} changed since its outputs were made"]
+    return []
+
+
 def on_config_inited(app: Sphinx, config: Config) -> None:
     cache = cache_dir(app)
-    found = problems(cache)
+    found = problems(cache) or stale(cache, Path(app.srcdir))
     if found:
         logger.info(
-            f"execution cache {cache} is corrupt ({'; '.join(found[:3])}): discarding it, every chapter will run again"
+            f"execution cache {cache} cannot be trusted ({'; '.join(found[:3])}): discarding it, every chapter will "
+            "run again"
         )
         shutil.rmtree(cache)
         # Sphinx's saved environment would still call every page up to date: read (and execute) all again.
@@ -100,6 +132,7 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is None and (cache / "global.db").exists():
         checksums = {key: _sha256((cache / "executed" / key / "base.ipynb").read_bytes()) for key in _hashkeys(cache)}
         (cache / CHECKSUMS).write_text(json.dumps(checksums, indent=1))
+        (cache / CODE_STAMP).write_text(json.dumps({"code": code_hash(Path(app.srcdir))}))
 
 
 def setup(app: Sphinx) -> dict:
