@@ -65,7 +65,7 @@ def rule_trajectory(
     lr: float,
     schedule: Callable[[int], float] | None = None,
 ) -> np.ndarray:
-    """The iterates of ``rule`` on ``loss`` (gradients from autograd), with the learning rate ``lr × schedule(t − 1)``."""
+    """The iterates of ``rule`` on ``loss`` (gradients by autograd), at the learning rate ``lr × schedule(t − 1)``."""
     theta = np.asarray(theta0, dtype=float)
     state: dict = {}
     iterates = [theta.copy()]

@@ -24,7 +24,9 @@ def test_gradient_is_autograds():
 
 def test_momentum_rule_follows_torch_with_a_schedule():
     schedule = lambda k: 1.0 if k < 5 else 0.1  # noqa: E731
-    theirs = torch_trajectory(lambda ps: torch.optim.SGD(ps, lr=0.2, momentum=0.9), loss, [1.0, -1.0], steps=12, schedule=schedule)
+    theirs = torch_trajectory(
+        lambda ps: torch.optim.SGD(ps, lr=0.2, momentum=0.9), loss, [1.0, -1.0], steps=12, schedule=schedule
+    )
     ours = rule_trajectory(momentum, loss, [1.0, -1.0], steps=12, lr=0.2, schedule=schedule)
     assert theirs.shape == ours.shape == (13, 2)
     assert np.abs(theirs - ours).max() < 1e-14
