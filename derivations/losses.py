@@ -1,0 +1,36 @@
+"""Label-smoothed cross-entropy written out in SymPy, for checks against ``F.cross_entropy(label_smoothing=…)``.
+
+The batch loss is ``L = Σ_b u_b ℓ_b`` with a random upstream gradient ``u``; its gradients are
+``∂L/∂X[b, k] = u_b (p_bk − q_bk)`` and ``∂L/∂u_b = ℓ_b``.
+
+>>> from derivations import matrix_symbols, vector_symbols
+>>> smoothed_targets(1, 3, [0], sp.Rational(1, 30))
+Matrix([[14/15, 1/30, 1/30]])
+>>> by_X, by_u = smoothing_gradients(matrix_symbols("X", 1, 3), vector_symbols("u", 1), [0], sp.Rational(1, 30))
+>>> by_X.shape, by_u.shape
+((1, 3), (1, 1))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sympy as sp
+
+
+def smoothed_targets(batch: int, classes: int, labels: Sequence[int], off: sp.Expr) -> sp.Matrix:
+    """Rows with ``off`` on every wrong class and ``1 − (K − 1)·off`` on the true one (0-based ``labels``).
+
+    PyTorch's and the paper's smoothing is ``off = ε/K``; the other convention is ``off = ε/(K − 1)``.
+    """
+    return sp.Matrix(batch, classes, lambda b, k: 1 - (classes - 1) * off if k == labels[b] else off)
+
+
+def smoothing_gradients(X: sp.MatrixBase, u: sp.MatrixBase, labels: Sequence[int], off: sp.Expr) -> list[sp.Matrix]:
+    """``[∂L/∂X, ∂L/∂u]`` for ``L = Σ_b u_b (−Σ_k q_bk log softmax(X_b)_k)``, targets from :func:`smoothed_targets`."""
+    batch, classes = X.shape
+    Q = smoothed_targets(batch, classes, labels, off)
+    P = sp.Matrix(batch, classes, lambda b, k: sp.exp(X[b, k]) / sum(sp.exp(X[b, s]) for s in range(classes)))
+    by_X = sp.Matrix(batch, classes, lambda b, k: u[b] * (P[b, k] - Q[b, k]))
+    by_u = sp.Matrix([-sum(Q[b, k] * sp.log(P[b, k]) for k in range(classes)) for b in range(batch)])
+    return [by_X, by_u]

@@ -1,0 +1,35 @@
+"""The label-smoothing claims agree with F.cross_entropy for ε/K and not for ε/(K − 1)."""
+
+import pytest
+import sympy as sp
+import torch
+import torch.nn.functional as F
+
+from checks import GradientMismatch, check_gradient
+from derivations import matrix_symbols, vector_symbols
+from derivations.losses import smoothed_targets, smoothing_gradients
+
+LABELS = [1, 0]
+EPS = sp.Rational(1, 5)
+
+
+def torch_loss(Xt, ut):
+    per_example = F.cross_entropy(Xt, torch.tensor(LABELS), label_smoothing=float(EPS), reduction="none")
+    return (ut.reshape(-1) * per_example).sum()
+
+
+def test_targets_are_distributions_with_the_true_class_largest():
+    Q = smoothed_targets(2, 3, LABELS, EPS / 3)
+    assert all(sum(Q.row(b)) == 1 for b in range(2))
+    assert Q[0, 1] == 1 - EPS + EPS / 3 and Q[1, 1] == EPS / 3
+
+
+def test_pytorch_smoothing_is_eps_over_k():
+    X, u = matrix_symbols("X", 2, 3), vector_symbols("u", 2)
+    check_gradient(torch_loss, smoothing_gradients(X, u, LABELS, EPS / 3), [X, u], trials=2)
+
+
+def test_eps_over_k_minus_one_is_caught():
+    X, u = matrix_symbols("X", 2, 3), vector_symbols("u", 2)
+    with pytest.raises(GradientMismatch):
+        check_gradient(torch_loss, smoothing_gradients(X, u, LABELS, EPS / 2), [X, u], trials=2)
