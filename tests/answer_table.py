@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sympy as sp
+
+from derivations.networks import sigmoid
 import yaml
 
 from checks.answers import answer_spec
@@ -53,7 +55,8 @@ def box_spec(name: str) -> dict:
     """The spec a box's chapter gives its page, rebuilt from the table's description of the box."""
     box = boxes()[name]
     symbols = {n: sp.Symbol(n, **ASSUMPTIONS[a]) for n, a in box["symbols"].items()}
-    expected = sp.sympify(box["expected"], locals=symbols)  # the book's own formula, not a reader's text
+    # The book's own formula, not a reader's text; sigmoid is the book's σ, as the chapters write it.
+    expected = sp.sympify(box["expected"], locals={**symbols, "sigmoid": sigmoid})
     # What the chapter passes to AnswerBox besides the expression: extra names and domains.
     made = box.get("answer_box", {})
     extra = [sp.Symbol(n, **ASSUMPTIONS[a]) for n, a in made.get("symbols", {}).items()]
