@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sympy as sp
-
-from derivations.networks import sigmoid
 import yaml
 
 from checks.answers import answer_spec
+from derivations.networks import sigmoid
 
 CASES_FILE = Path(__file__).with_name("answer_cases.yml")
 ASSUMPTIONS = {"real": {"real": True}, "positive": {"positive": True}}
