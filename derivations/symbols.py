@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+#: Matrix shapes at which a compact result is verified against its explicit form: square and not, each
+#: side taking every value from 1 to 4 (half the cost of all sixteen shapes).
+SHAPES = ((1, 1), (2, 2), (3, 3), (4, 4), (1, 4), (4, 1), (2, 3), (3, 2))
+
 
 def vector_symbols(name: str, n: int, **assumptions: bool) -> sp.ImmutableMatrix:
     """An n × 1 column of symbols ``name_1 … name_n`` (real unless told otherwise).
