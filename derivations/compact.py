@@ -54,13 +54,17 @@ class CompactDerivation(Derivation):
 
     def __init__(self, start: sp.Basic, *, meaning: Mapping[sp.Basic, sp.Basic], name: str, **kwargs: object) -> None:
         self.meaning = dict(meaning)
-        super().__init__(expand_meaning(start, self.meaning), name=name, **kwargs)
+        super().__init__(self.explicit(start), name=name, **kwargs)
         self.shown: list[sp.Basic] = [start]
+
+    def explicit(self, expr: sp.Basic) -> Expr:
+        """``expr`` with every name replaced by what it stands for: the form a step is verified in."""
+        return expand_meaning(expr, self.meaning)
 
     def step(self, expr: sp.Basic, why: str) -> CompactDerivation:
         """Verify ``expr`` (with its names expanded) equals the previous step, and show it as written."""
         self._written = expr
-        super().step(expand_meaning(expr, self.meaning), why)
+        super().step(self.explicit(expr), why)
         self.shown.append(expr)
         return self
 

@@ -11,8 +11,7 @@ from collections.abc import Callable, Mapping
 
 import sympy as sp
 
-from derivations.compact import CompactDerivation, expand_meaning
-from derivations.steps import Derivation
+from derivations.compact import CompactDerivation
 
 #: An indexed name's meaning: the explicit expression for given indices, e.g. ``lambda i: (x[i] - mu) / s``.
 IndexedMeaning = Mapping[sp.IndexedBase, Callable[..., sp.Expr]]
@@ -52,23 +51,14 @@ class IndexedCompactDerivation(CompactDerivation):
         self, start: sp.Basic, *, meaning: Mapping[sp.Basic, sp.Basic], indexed: IndexedMeaning, name: str, **kwargs
     ) -> None:
         self.indexed = dict(indexed)
-        self.meaning = dict(meaning)
         # Verified by evaluation only: on sums of symbolic size over indexed entries SymPy's summation takes
         # seconds a step (and can fail inside SymPy) after the step is already verified to 40 digits.
         kwargs.setdefault("prove", False)
-        Derivation.__init__(self, self.explicit(start), name=name, **kwargs)
-        self.shown = [start]
+        super().__init__(start, meaning=meaning, name=name, **kwargs)
 
     def explicit(self, expr: sp.Basic) -> sp.Basic:
         """``expr`` with every name, indexed or not, replaced by what it stands for."""
-        return expand_meaning(expand_indexed(expr, self.indexed), self.meaning)
-
-    def step(self, expr: sp.Basic, why: str) -> IndexedCompactDerivation:
-        """Verify ``expr`` (expanded) equals the previous step, and show it as written."""
-        self._written = expr
-        Derivation.step(self, self.explicit(expr), why)
-        self.shown.append(expr)
-        return self
+        return super().explicit(expand_indexed(expr, self.indexed))
 
 
 def ones(n: int | sp.Expr) -> sp.MatrixSymbol:
