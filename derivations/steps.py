@@ -384,7 +384,7 @@ _SIGN_KEYS = {"positive", "negative", "nonnegative", "nonpositive", "real"}
 
 
 #: A justification line holds at most this many characters (math counted as printed, roughly): at the
-#: normal size, 36 characters fit beside the equation number in the text column of a 390 px phone.
+#: normal size, 36 characters fit the text column of a 390 px phone with room to spare.
 REASON_WIDTH = 36
 
 # How each TeX special character of a justification's prose is written inside \text{} (MathJax textmacros).

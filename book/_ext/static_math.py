@@ -85,6 +85,8 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
         if formulas:
             written[path] = (page, formulas)
             known[path.relative_to(outdir).as_posix()] = formulas
+    if not written:  # nothing rewritten since the last build (a no-op rebuild): its pages and math.css stand
+        return
     try:
         rendered, css = typeset([formulas for _, formulas in written.values()])
     except (RuntimeError, ValueError) as error:
