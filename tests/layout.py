@@ -5,7 +5,8 @@ Used by ``tests/test_browser.py``; also runnable on a built site while writing a
     .venv/bin/python -m tests.layout _build/html book/log_sum_exp.html
 
 prints, for 1280 px and 390 px, every display wider than its column, every equation number that
-overlaps its formula, and whether the page scrolls sideways.
+overlaps its formula, every inline formula cut off at the end of its line, and whether the page scrolls
+sideways.
 """
 
 from __future__ import annotations
@@ -47,6 +48,15 @@ MEASURE = """() => {
                                       top: Math.max(inner.top, box.top), bottom: Math.min(inner.bottom, box.bottom)});
     return {
         pageOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        // Inline formulas that run past the right edge of their paragraph and cannot be scrolled (a table
+        // scrolls as a whole, so formulas inside one are its business).
+        inlineCut: Array.from(article.querySelectorAll("mjx-container:not([display='true'])")).filter((node) => {
+            if (node.closest("table, pre")) return false;
+            const style = getComputedStyle(node);
+            if (style.overflowX === "auto" || style.overflowX === "scroll") return false;
+            const column = (node.closest("p, li, dd") || article).getBoundingClientRect();
+            return node.getBoundingClientRect().right > column.right + 1;
+        }).map((node) => (node.closest("p, li, dd") || node).textContent.trim().slice(0, 50)),
         displays: displays.map((node, index) => {
             const holder = node.closest("div.math");
             const eqno = holder && holder.querySelector(":scope > .eqno");
@@ -95,6 +105,7 @@ def problems(path: str, layout: dict, allowed: dict[str, str]) -> list[str]:
     found = []
     if layout["pageOverflow"] > 1:
         found.append(f"the page scrolls sideways by {layout['pageOverflow']} px")
+    found += [f"an inline formula runs past its line in {text!r}" for text in layout["inlineCut"]]
     for d in layout["displays"]:
         name = f"#{d['id']}" if d["id"] else f"display {d['index'] + 1}"
         if d["overflow"] > 0 and f"{path}#{d['id']}" not in allowed:

@@ -32,6 +32,10 @@ STYLESHEET = "math.css"
 INLINE = re.compile(r'(<span class="math notranslate nohighlight">)\\\((.*?)\\\)(</span>)', re.S)
 DISPLAY_BLOCK = re.compile(r'(<div class="[^"]*\bmath notranslate nohighlight"[^>]*>)(.*?)(</div>)', re.S)
 DISPLAY = re.compile(r"\\\[(.*?)\\\]", re.S)
+#: An inline formula wider than this may not fit on one line of a phone's column (about 42 ex at 390 px):
+#: it is marked ``wide-inline`` and scrolls inside its own box where it does not fit, rather than being cut off.
+WIDE_INLINE_EX = 30
+SVG_WIDTH = re.compile(r'<svg [^>]*width="([0-9.]+)ex"')
 
 
 def formulas_of(page: str) -> list[tuple[str, bool]]:
@@ -63,13 +67,20 @@ def typeset(pages: list[list[tuple[str, bool]]]) -> tuple[list[dict], str]:
 def replace_math(page: str, rendered: list[str], glyphs: str) -> str:
     """The page with its formulas, in order, replaced by their SVG, and the glyph outlines after ``<body>``."""
     pieces = iter(rendered)
-    page = INLINE.sub(lambda m: m.group(1) + next(pieces) + m.group(3), page)
+    page = INLINE.sub(lambda m: m.group(1) + _marked_if_wide(next(pieces)) + m.group(3), page)
 
     def display(block: re.Match) -> str:
         return block.group(1) + DISPLAY.sub(lambda m: next(pieces), block.group(2)) + block.group(3)
 
     page = DISPLAY_BLOCK.sub(display, page)
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + glyphs, page, count=1)
+
+
+def _marked_if_wide(formula: str) -> str:
+    width = SVG_WIDTH.search(formula)
+    if width and float(width.group(1)) > WIDE_INLINE_EX:
+        return formula.replace('<mjx-container class="MathJax"', '<mjx-container class="MathJax wide-inline"', 1)
+    return formula
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
