@@ -55,9 +55,9 @@ def on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict
                 "remove _build/.jupyter_cache",
                 location=pagename,
             )
-    # Called here, these add the files to this page only.
-    app.add_js_file("answer-language.js")
-    app.add_js_file("answer-box.js")
+    # Called here, these add the files to this page only. Deferred: the page is drawn before they run.
+    app.add_js_file("answer-language.js", loading_method="defer")
+    app.add_js_file("answer-box.js", loading_method="defer")
     app.add_css_file("answer-box.css")
 
 

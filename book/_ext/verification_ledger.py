@@ -60,8 +60,13 @@ def ledger_dir(app: Sphinx) -> Path:
 def on_builder_inited(app: Sphinx) -> None:
     ledger_dir(app).mkdir(parents=True, exist_ok=True)
     os.environ[LEDGER_DIR_ENV] = str(ledger_dir(app))
-    app.add_js_file("ledger.js")
-    app.add_css_file("ledger.css")
+
+
+def on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if "ledger-table" in context.get("body", ""):
+        # Called here, these add the files to this page only.
+        app.add_js_file("ledger.js", loading_method="defer")
+        app.add_css_file("ledger.css")
 
 
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -253,5 +258,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-check-consistency", on_consistency)
     app.connect("env-updated", on_env_updated)
     app.connect("doctree-resolved", on_doctree_resolved)
+    app.connect("html-page-context", on_page_context)
     # env_version 4: the ledger page gained the normwise columns; older saved environments are re-read.
     return {"parallel_read_safe": False, "parallel_write_safe": True, "env_version": 4}
