@@ -9,6 +9,10 @@
 // needs no math fonts and no per-glyph CSS (with CHTML output a chapter took twice as long to lay out).
 // Every formula carries hidden MathML (MathJax's assistive-mml) for screen readers. A TeX error is
 // reported, not rendered: the build fails on it.
+//
+// MathJax marks every SVG element with its MathML node (data-mml-node) and every glyph with its character
+// (data-c), for its interactive explorer, which the book does not load: a seventh of a chapter's bytes.
+// Only the marks MathJax's stylesheet selects on are kept (LEAN), and the glyph rule is restated for them.
 "use strict";
 
 const { mathjax } = require("mathjax-full/js/mathjax.js");
@@ -18,6 +22,13 @@ const { liteAdaptor } = require("mathjax-full/js/adaptors/liteAdaptor.js");
 const { RegisterHTMLHandler } = require("mathjax-full/js/handlers/html.js");
 const { AssistiveMmlHandler } = require("mathjax-full/js/a11y/assistive-mml.js");
 const { AllPackages } = require("mathjax-full/js/input/tex/AllPackages.js");
+
+const STYLED_NODES = /^(mtable|merror|maction)$/;
+const LEAN = (html) =>
+  html
+    .replace(/ data-c="[^"]*"/g, "")
+    .replace(/ data-mml-node="([^"]*)"/g, (mark, node) => (STYLED_NODES.test(node) ? mark : ""));
+const GLYPH_RULE = 'mjx-container[jax="SVG"] use { stroke-width: 3; }\n';
 
 let input = "";
 process.stdin.setEncoding("utf8");
@@ -42,12 +53,12 @@ process.stdin.on("end", () => {
     svg.fontCache.clearCache(); // each page carries the outlines of its own glyphs only
     const html = formulas.map((formula, index) => {
       where = { page, index };
-      return adaptor.outerHTML(document.convert(formula.tex, { display: formula.display }));
+      return LEAN(adaptor.outerHTML(document.convert(formula.tex, { display: formula.display })));
     });
     const defs = adaptor.outerHTML(svg.fontCache.getCache());
     const glyphs = `<svg xmlns="http://www.w3.org/2000/svg" style="display: none" aria-hidden="true">${defs}</svg>`;
     return { html, glyphs };
   });
-  const css = adaptor.textContent(svg.styleSheet(document));
+  const css = adaptor.textContent(svg.styleSheet(document)) + GLYPH_RULE;
   process.stdout.write(JSON.stringify({ pages, css, errors }));
 });
