@@ -1,8 +1,13 @@
-"""Small helpers the unit tests share: the message a call fails with, and torch functions to check against."""
+"""Small helpers the unit tests share: the message a call fails with, torch functions to check against, and
+the book's Sphinx extensions as modules."""
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 import torch
@@ -13,6 +18,15 @@ def message(error_type: type[BaseException], call: Callable, *args: object, **kw
     with pytest.raises(error_type) as caught:
         call(*args, **kwargs)
     return str(caught.value)
+
+
+def extension(name: str) -> ModuleType:
+    """One of the book's Sphinx extensions (book/_ext is not a package: Sphinx loads them by path)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
 
 
 def square(t: torch.Tensor) -> torch.Tensor:

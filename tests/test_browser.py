@@ -79,6 +79,7 @@ def visit(browser, url: str) -> dict:
     page = context.new_page()
     problems: list[str] = []
     external: list[str] = []
+    requested: list[str] = []
     origin = url.split("/", 3)[:3]
     page.on(
         "console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None
@@ -86,6 +87,7 @@ def visit(browser, url: str) -> dict:
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
     page.on("request", lambda r: external.append(r.url) if r.url.split("/", 3)[:3] != origin else None)
+    page.on("request", lambda r: requested.append(r.url))
     page.goto(url, wait_until="networkidle")
     wait_for_typesetting(page)
     state = page.evaluate(
@@ -102,7 +104,7 @@ def visit(browser, url: str) -> dict:
             };
         }"""
     )
-    state.update(problems=problems, external=external, page=page, context=context)
+    state.update(problems=problems, external=external, requested=requested, page=page, context=context)
     return state
 
 
@@ -125,6 +127,8 @@ def test_page_is_clean_offline_and_typeset(site, server, browser, path):
         problems = {
             "console or network problems": state["problems"],
             "requests leaving localhost": state["external"],
+            # The theme's full icon fonts (274 KB) are fetched only for an icon missing from the cut-down ones.
+            "the theme's full icon fonts": [u for u in state["requested"] if "vendor/fontawesome/webfonts" in u],
             "untypeset TeX in the text": RAW_TEX.findall(state["text"])[:5],
             "MathJax error nodes": state["errors"],
             "glued equations not rendered": [label for label in expected_glue if label not in rendered],

@@ -1,0 +1,99 @@
+"""What a page loads: only the scripts and styles it uses, icon fonts cut down to the book's icons, and
+formulas without the marks of MathJax's explorer. (bench/reading.py measures the bytes and the time.)"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from tests.helpers import extension
+from tests.layout import serve
+
+icon_font = extension("icon_font")
+
+ASSET = re.compile(r'<(?:script|link)[^>]*(?:src|href)="([^"?]+)')
+
+
+def site_pages(site: Path) -> dict[str, str]:
+    return {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+
+
+def assets(html: str) -> list[str]:
+    return [Path(url).name for url in ASSET.findall(html.split("</head>")[0] + html)]
+
+
+def test_each_page_loads_only_the_scripts_and_styles_it_uses(site):
+    wrong = []
+    for path, html in site_pages(site).items():
+        loaded = set(assets(html))
+        uses = {
+            "answer-language.js": 'class="answer-box' in html,
+            "answer-box.js": 'class="answer-box' in html,
+            "ledger.js": "ledger-table" in html,
+            "searchindex.js": path == "search.html",
+            "sphinx-thebe.js": False,
+            "design-tabs.js": False,
+            "sphinx-design.min.css": False,
+        }
+        for name, use in uses.items():
+            if (name in loaded) != use:
+                wrong.append(f"{path}: {name} {'missing' if use else 'loaded'}")
+    assert not wrong, "\n".join(wrong[:10])
+
+
+def test_the_book_has_pages_with_and_without_answer_boxes(site):
+    boxes = ['class="answer-box' in html for html in site_pages(site).values()]
+    assert any(boxes) and not all(boxes)
+
+
+def test_the_cut_down_icon_fonts_have_every_icon_the_site_shows(site):
+    points = icon_font.code_points((site / icon_font.THEME_CSS).read_text(encoding="utf-8"))
+    needed = {points[name] for name in icon_font.icons_used(site) if name in points}
+    for stylesheet in (site / "_static").rglob("*.css"):
+        needed |= icon_font.drawn_by_stylesheet(stylesheet.read_text(encoding="utf-8"))
+    assert len(needed) >= 15, needed
+    for name in icon_font.FONTS:
+        theme = set(TTFont(site / icon_font.THEME_FONTS / name).getBestCmap())
+        kept = set(TTFont(site / icon_font.ICON_FONTS / name).getBestCmap())
+        missing = sorted(hex(p) for p in (needed & theme) - kept)
+        assert not missing, f"{name}: icons the site shows but the cut-down font lacks: {missing}"
+        assert len(kept) < len(theme) / 20, f"{name}: {len(kept)} of {len(theme)} glyphs kept"
+
+
+def test_the_cut_down_icon_fonts_are_declared_after_the_themes(site):
+    html = (site / "book" / "intro.html").read_text(encoding="utf-8")
+    names = assets(html)
+    assert names.index("icons.css") > names.index("pydata-sphinx-theme.css")
+
+
+def test_icon_code_points_are_read_from_the_themes_catalogue_and_from_other_rules():
+    catalogue = '.fa-magnifying-glass:before,.fa-search:before{content:"\\f002"}.fa-bars:before{content:"\\f0c9"}'
+    assert icon_font.code_points(catalogue) == {"magnifying-glass": 0xF002, "search": 0xF002, "bars": 0xF0C9}
+    assert icon_font.drawn_by_stylesheet(catalogue) == set()
+    own = 'div.exercise p::after{content:"\\f303"} :root{--icon-tip:"\uf0eb"} p::before{content:"\\2014"}'
+    assert icon_font.drawn_by_stylesheet(catalogue + own) == {0xF303, 0xF0EB}
+
+
+def test_formulas_carry_no_explorer_marks_and_glyphs_keep_their_stroke(site):
+    text = (site / "book" / "softmax_cross_entropy.html").read_text(encoding="utf-8")
+    assert text.count("<mjx-container") > 50
+    assert " data-c=" not in text and 'data-mml-node="mi"' not in text
+    assert 'mjx-container[jax="SVG"] use { stroke-width: 3; }' in (site / "_static" / "math.css").read_text()
+
+
+SERVED = [("book/references.html", True), ("_static/icons.css", True), ("favicon.ico", False)]
+
+
+@pytest.mark.parametrize(("name", "compressed"), SERVED)
+def test_the_bench_server_sends_text_gzipped_as_static_hosts_do(site, name, compressed):
+    with serve(site, compress=True) as root:
+        request = urllib.request.Request(root + name, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request) as response:
+            body = response.read()
+            assert (response.headers.get("Content-Encoding") == "gzip") == compressed
+    assert (gzip.decompress(body) if compressed else body) == (site / name).read_bytes()
