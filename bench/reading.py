@@ -1,9 +1,17 @@
 """How soon a reader on a phone can read each page's mathematics, and how many bytes the page costs.
 
-Chromium at 390 × 844 with its CPU throttled 4× (a mid-range phone), the site served on loopback. For each
-page: the time from navigation until the page has loaded, its fonts are ready and, if the page runs MathJax,
-MathJax has finished typesetting; and the bytes transferred, images excluded. Each chapter's time is given
-as a ratio to the same time for the references page, a page with no mathematics, measured in the same run.
+Chromium at 390 × 844 with its CPU throttled 4× (a mid-range phone), the site served on loopback with
+gzip, as static hosts serve it. For each page, median of a few visits with an empty cache:
+
+- readable: the time from navigation until the first screen is painted in its final form, mathematics
+  included: the largest contentful paint, or the arrival of the last font if later. The mathematics is
+  typeset when the book is built, so it is drawn in the same paint as the text around it.
+- settled: until the load event has run (every script, stylesheet and image, and the theme's scripts
+  that run on load, which lay out the whole page).
+- transferred: bytes over the wire, images excluded; size: the same, uncompressed.
+
+Each chapter's times are also given as ratios to the references page, a page with no mathematics,
+measured in the same run.
 
     .venv/bin/python -m bench.reading _build/html        # prints a table; `make bench` records it
 """
@@ -19,17 +27,26 @@ from tests.layout import CHROMIUM, CHROMIUM_ARGS, ROOT, serve
 
 REFERENCE = "book/references.html"
 THROTTLE = 4
-SAMPLES = 3
+SAMPLES = 5
 IMAGES = ("image",)
-READABLE = """async () => {
+# Milliseconds since navigation: the largest contentful paint (or the last font, if it came later), and
+# the end of the load event. Run after the load event, when both have happened.
+TIMES = """async () => {
     await document.fonts.ready;
-    if (window.MathJax && MathJax.startup) { await MathJax.startup.promise; }
-    return performance.now();
+    const paint = await new Promise((resolve) => new PerformanceObserver((list, observer) => {
+        observer.disconnect();
+        resolve(list.getEntries().at(-1).startTime);
+    }).observe({ type: "largest-contentful-paint", buffered: true }));
+    const fonts = performance.getEntriesByType("resource")
+        .filter((r) => /\\.(woff2?|ttf|otf)(\\?|$)/.test(r.name)).map((r) => r.responseEnd);
+    const settled = performance.getEntriesByType("navigation")[0].loadEventEnd;
+    return { readable: Math.max(paint, ...fonts), settled };
 }"""
 
 
-def measure_page(browser, url: str) -> tuple[float, int]:
-    """(seconds until the mathematics is readable, bytes transferred other than images) for one visit."""
+def measure_page(browser, url: str) -> dict:
+    """Seconds until readable and until settled, and bytes (transferred, uncompressed) other than images,
+    for one visit."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
     try:
         page = context.new_page()
@@ -38,46 +55,63 @@ def measure_page(browser, url: str) -> tuple[float, int]:
         cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
         kinds: dict[str, str] = {}
-        sizes: dict[str, int] = {}
+        sent: dict[str, int] = {}
+        unpacked: dict[str, int] = {}
         cdp.on("Network.responseReceived", lambda e: kinds.__setitem__(e["requestId"], e["type"].lower()))
-        cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
+        cdp.on("Network.loadingFinished", lambda e: sent.__setitem__(e["requestId"], e["encodedDataLength"]))
+        cdp.on(
+            "Network.dataReceived",
+            lambda e: unpacked.__setitem__(e["requestId"], unpacked.get(e["requestId"], 0) + e["dataLength"]),
+        )
         page.goto(url, wait_until="load")
-        seconds = page.evaluate(READABLE) / 1000
+        times = page.evaluate(TIMES)
         page.wait_for_load_state("networkidle")
-        transferred = sum(n for rid, n in sizes.items() if kinds.get(rid) not in IMAGES)
-        return seconds, transferred
+        counted = [rid for rid in sent if kinds.get(rid) not in IMAGES]
+        return {
+            "seconds": times["readable"] / 1000,
+            "settled": times["settled"] / 1000,
+            "bytes": sum(sent[rid] for rid in counted),
+            "size": sum(unpacked.get(rid, 0) for rid in counted),
+        }
     finally:
         context.close()
 
 
 def reading_times(site: Path) -> dict[str, dict]:
-    """Per page: median seconds to readable math over a few visits, its ratio to the references page, bytes."""
+    """Per page: median seconds to readable and to settled over a few visits, their ratios to the references
+    page, and bytes (the most of any visit)."""
     from playwright.sync_api import sync_playwright
 
     pages = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in toc_chapters()]
     results: dict[str, dict] = {}
-    with serve(site) as root, sync_playwright() as playwright:
+    with serve(site, compress=True) as root, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for path in pages:
                 visits = [measure_page(browser, root + path) for _ in range(SAMPLES)]
                 results[path] = {
-                    "seconds": statistics.median(v[0] for v in visits),
-                    "bytes": max(v[1] for v in visits),
+                    "seconds": statistics.median(v["seconds"] for v in visits),
+                    "settled": statistics.median(v["settled"] for v in visits),
+                    "bytes": max(v["bytes"] for v in visits),
+                    "size": max(v["size"] for v in visits),
                 }
         finally:
             browser.close()
-    reference = results[REFERENCE]["seconds"]
+    reference = results[REFERENCE]
     for record in results.values():
-        record["ratio"] = record["seconds"] / reference
+        record["ratio"] = record["seconds"] / reference["seconds"]
+        record["settled_ratio"] = record["settled"] / reference["settled"]
     return results
 
 
 def main(site: str = "_build/html") -> None:
     results = reading_times(Path(site))
-    print(f"{'page':40} {'readable':>9} {'÷ references':>13} {'transferred':>12}")
+    print(f"{'page':36} {'readable':>14} {'settled':>14} {'transferred':>12} {'uncompressed':>13}")
     for path, r in results.items():
-        print(f"{path:40} {r['seconds']:8.2f}s {r['ratio']:12.2f}× {r['bytes'] / 1e6:10.2f} MB")
+        print(
+            f"{path:36} {r['seconds']:6.2f} s {r['ratio']:5.2f}× {r['settled']:6.2f} s {r['settled_ratio']:5.2f}×"
+            f" {r['bytes'] / 1e6:9.2f} MB {r['size'] / 1e6:10.2f} MB"
+        )
 
 
 if __name__ == "__main__":

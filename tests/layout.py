@@ -12,7 +12,9 @@ sideways.
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
+import io
 import shutil
 import sys
 import threading
@@ -116,14 +118,34 @@ def problems(path: str, layout: dict, allowed: dict[str, str]) -> list[str]:
 
 
 @contextmanager
-def serve(site: Path) -> Iterator[str]:
-    """The built site on a loopback port, for as long as the block runs."""
+def serve(site: Path, compress: bool = False) -> Iterator[str]:
+    """The built site on a loopback port, for as long as the block runs; with ``compress``, text files are
+    sent gzipped to a browser that accepts it, as static hosts send them."""
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    class Gzipped(Quiet):
+        def send_head(self):
+            path = Path(self.translate_path(self.path))
+            kind = self.guess_type(str(path))
+            if (
+                "gzip" not in self.headers.get("Accept-Encoding", "")
+                or not path.is_file()
+                or not (kind.startswith("text/") or kind.endswith(("javascript", "json", "svg+xml")))
+            ):
+                return super().send_head()
+            body = gzip.compress(path.read_bytes(), compresslevel=6)
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
+
+    handler = Gzipped if compress else Quiet
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
