@@ -1,5 +1,6 @@
 """Small neural networks in SymPy: the sigmoid and its derivative as functions, ReLU with the book's
-kink convention, and a fully connected ReLU network with an independent torch (``nn``) twin.
+kink convention, and a fully connected ReLU network (its independent torch twin is
+:mod:`experiments.relu_twin`).
 :func:`abbreviate` and :func:`instantiate_matrices` (display compact, verify explicit) come from
 :mod:`derivations.compact`.
 
@@ -23,9 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
-import torch
 from mpmath.libmp import prec_to_dps
-from torch import nn
 
 from derivations.compact import abbreviate, expand_meaning
 from derivations.symbols import matrix_symbols
@@ -235,9 +234,8 @@ class ReLUNet:
     """A fully connected network: ReLU hidden layers, a linear output layer.
 
     The SymPy form uses weight symbols ``W1_{i,j}``, ``b1_{i,1}``, … (layer ``l`` has weight
-    ``W{l}`` of shape out × in and bias ``b{l}`` of shape out × 1). The torch form is an
-    ``nn.Sequential`` of ``nn.Linear`` and ``nn.ReLU``, written independently of the SymPy one, so
-    that comparing their gradients means something.
+    ``W{l}`` of shape out × in and bias ``b{l}`` of shape out × 1): the shapes of ``nn.Linear``, so
+    that its torch twin (:mod:`experiments.relu_twin`) takes the same parameter values.
 
     >>> net = ReLUNet.build([1, 2, 1])
     >>> [p.shape for p in net.parameters]
@@ -263,7 +261,7 @@ class ReLUNet:
 
     @property
     def parameters(self) -> list[sp.Matrix]:
-        """``[W1, b1, W2, b2, …]``, the order of ``nn.Sequential.parameters()``."""
+        """``[W1, b1, W2, b2, …]``, the order of the torch twin's ``parameters()``."""
         return [m for pair in zip(self.weights, self.biases) for m in pair]
 
     def pre_activations(self, x: sp.MatrixBase) -> list[sp.Matrix]:
@@ -290,31 +288,3 @@ class ReLUNet:
                 raise ValueError(f"{len(flat)} values were given for a parameter of shape {p.shape}")
             out.update({s: sp.sympify(e) for s, e in zip(p, flat)})
         return out
-
-    def module(self) -> nn.Sequential:
-        """The torch twin: ``nn.Linear``/``nn.ReLU`` layers in float64 (random initial weights)."""
-        layers: list[nn.Module] = []
-        for k in range(len(self.sizes) - 1):
-            layers.append(nn.Linear(self.sizes[k], self.sizes[k + 1], dtype=torch.float64))
-            if k < len(self.sizes) - 2:
-                layers.append(nn.ReLU())
-        return nn.Sequential(*layers)
-
-    def torch_function(self, x: torch.Tensor, loss: Callable[[torch.Tensor], torch.Tensor] | None = None):
-        """A function of one tensor per parameter (shaped like the SymPy Matrices) for ``check_gradient``.
-
-        It runs :meth:`module` on the batch ``x`` (shape ``batch × inputs``) through
-        ``torch.func.functional_call``; ``loss`` maps the ``batch × outputs`` result to a scalar
-        (default: the single output of a single example).
-        """
-        module = self.module()
-        names = [name for name, _ in module.named_parameters()]
-
-        def fn(*tensors: torch.Tensor) -> torch.Tensor:
-            if len(tensors) != len(names):
-                raise ValueError(f"expected {len(names)} tensors (W1, b1, W2, b2, …), got {len(tensors)}")
-            params = {name: t.reshape(-1) if name.endswith("bias") else t for name, t in zip(names, tensors)}
-            out = torch.func.functional_call(module, params, (x,))
-            return loss(out) if loss is not None else out.reshape(())
-
-        return fn

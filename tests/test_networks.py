@@ -22,6 +22,7 @@ from derivations.networks import (
     sigmoid_prime,
     with_relu_convention,
 )
+from experiments.relu_twin import relu_function, relu_module
 
 z = sp.Symbol("z", real=True)
 
@@ -140,8 +141,8 @@ def test_relu_net_output_is_the_last_layer():
     assert net.output(sp.Matrix([sp.Symbol("x", real=True)])) == pre[-1]
 
 
-def test_relu_net_module_is_linear_relu_linear_in_float64():
-    module = ReLUNet.build([3, 4, 2]).module()
+def test_the_torch_twin_is_linear_relu_linear_in_float64():
+    module = relu_module([3, 4, 2])
     layers = [(type(m).__name__, getattr(m, "in_features", None), getattr(m, "out_features", None)) for m in module]
     assert layers == [("Linear", 3, 4), ("ReLU", None, None), ("Linear", 4, 2)]
     assert all(p.dtype == torch.float64 for p in module.parameters())
@@ -153,19 +154,19 @@ def test_relu_net_sympy_and_torch_forms_agree():
     values = [rng.normal(size=p.shape) for p in net.parameters]
     x = np.array([0.5, -1.5])
     exact = float(net.output(sp.Matrix(x)).subs(net.assignment(values))[0])
-    fn = net.torch_function(torch.tensor(x[None, :], dtype=torch.float64))
+    fn = relu_function(net.sizes, torch.tensor(x[None, :], dtype=torch.float64))
     got = fn(*(torch.tensor(v, dtype=torch.float64) for v in values)).item()
     assert math.isclose(got, exact, rel_tol=1e-12, abs_tol=1e-12)
 
 
-def test_relu_net_torch_function_applies_the_loss_to_a_batch():
+def test_the_torch_twin_applies_the_loss_to_a_batch():
     net = ReLUNet.build([2, 3, 1])
     rng = np.random.default_rng(1)
     values = [rng.normal(size=p.shape) for p in net.parameters]
     xs = np.array([[0.5, -1.5], [2.0, 0.25]])
     at = net.assignment(values)
     exact = sum(float(net.output(sp.Matrix(x)).subs(at)[0]) ** 2 for x in xs)
-    fn = net.torch_function(torch.tensor(xs, dtype=torch.float64), loss=lambda out: (out**2).sum())
+    fn = relu_function(net.sizes, torch.tensor(xs, dtype=torch.float64), loss=lambda out: (out**2).sum())
     got = fn(*(torch.tensor(v, dtype=torch.float64) for v in values)).item()
     assert math.isclose(got, exact, rel_tol=1e-12)
     with pytest.raises(ValueError, match=r"^expected 4 tensors \(W1, b1, W2, b2, …\), got 1$"):
@@ -176,7 +177,7 @@ def test_relu_net_gradient_passes_the_check_and_a_missing_convention_does_not_ma
     net = ReLUNet.build([1, 3, 1])
     f = net.output(sp.Matrix([sp.Rational(3, 2)]))[0]
     claimed = [relu_gradient(f, p) for p in net.parameters]
-    check_gradient(net.torch_function(torch.tensor([[1.5]], dtype=torch.float64)), claimed, net.parameters)
+    check_gradient(relu_function(net.sizes, torch.tensor([[1.5]], dtype=torch.float64)), claimed, net.parameters)
 
 
 def test_relu_net_assignment_checks_sizes():
