@@ -1,6 +1,7 @@
 """The symbolic side of the book: SymPy definitions and step-checked derivations."""
 
-from derivations.display import AnswerBox, Equation
+from derivations.answer_box import AnswerBox
+from derivations.display import Equation
 from derivations.indexed import instantiate
 from derivations.printing import latex, use_in_ipython
 from derivations.steps import Derivation, StepError, verify_equal

@@ -11,7 +11,7 @@ import sympy as sp
 from checks.answers import answer_spec
 from checks.points import KINK_MARGIN
 from derivations import Equation
-from derivations.display import AnswerBox
+from derivations.answer_box import AnswerBox
 from tests.helpers import message
 
 x, y = sp.symbols("x y")
