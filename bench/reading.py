@@ -10,8 +10,9 @@ gzip, as static hosts serve it. For each page, median of a few visits with an em
   that run on load, which lay out the whole page).
 - transferred: bytes over the wire, images excluded; size: the same, uncompressed.
 
-Each chapter's times are also given as ratios to the references page, a page with no mathematics,
-measured in the same run.
+Each page's times are also given as ratios to the references page, a page with no mathematics, visited
+in turn with it (page, references, page, references, …), so that whatever else the machine is doing
+weighs on both alike.
 
     .venv/bin/python -m bench.reading _build/html        # prints a table; `make bench` records it
 """
@@ -77,9 +78,19 @@ def measure_page(browser, url: str) -> dict:
         context.close()
 
 
+def summary(visits: list[dict]) -> dict:
+    """Median times and the most bytes over a page's visits."""
+    return {
+        "seconds": statistics.median(v["seconds"] for v in visits),
+        "settled": statistics.median(v["settled"] for v in visits),
+        "bytes": max(v["bytes"] for v in visits),
+        "size": max(v["size"] for v in visits),
+    }
+
+
 def reading_times(site: Path) -> dict[str, dict]:
     """Per page: median seconds to readable and to settled over a few visits, their ratios to the references
-    page, and bytes (the most of any visit)."""
+    page visited in turn with it, and bytes (the most of any visit)."""
     from playwright.sync_api import sync_playwright
 
     pages = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in toc_chapters()]
@@ -88,19 +99,16 @@ def reading_times(site: Path) -> dict[str, dict]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for path in pages:
-                visits = [measure_page(browser, root + path) for _ in range(SAMPLES)]
-                results[path] = {
-                    "seconds": statistics.median(v["seconds"] for v in visits),
-                    "settled": statistics.median(v["settled"] for v in visits),
-                    "bytes": max(v["bytes"] for v in visits),
-                    "size": max(v["size"] for v in visits),
-                }
+                visits, references = [], []
+                for _ in range(SAMPLES):
+                    visits.append(measure_page(browser, root + path))
+                    references.append(measure_page(browser, root + REFERENCE))
+                record, reference = summary(visits), summary(references)
+                record["ratio"] = record["seconds"] / reference["seconds"]
+                record["settled_ratio"] = record["settled"] / reference["settled"]
+                results[path] = record
         finally:
             browser.close()
-    reference = results[REFERENCE]
-    for record in results.values():
-        record["ratio"] = record["seconds"] / reference["seconds"]
-        record["settled_ratio"] = record["settled"] / reference["settled"]
     return results
 
 
