@@ -110,7 +110,9 @@ def minified(script: str) -> str:
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"terser could not minify answer-language.js: {result.stderr.strip()}")
+        # terser's message, without the stack of its own code under it
+        message = "\n".join(line for line in result.stderr.strip().splitlines() if not line.startswith("    at "))
+        raise RuntimeError(f"terser could not minify answer-language.js: {message}")
     return result.stdout
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter, translate
+from sympy.printing.precedence import PRECEDENCE
 
 
 class BookPrinter(LatexPrinter):
@@ -59,8 +60,9 @@ class BookPrinter(LatexPrinter):
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
         return r"\mathbf{1}"
 
+    # A product inside a Hadamard product is bracketed too: (A H) ⊙ A, never A H ⊙ A.
     def _print_HadamardProduct(self, expr: sp.HadamardProduct) -> str:
-        return r" \odot ".join(self.parenthesize(a, 50, strict=True) for a in expr.args)
+        return r" \odot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
 
     def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:
         """Vectors and other lower-case names bold, as in the prose (``\\mathbf{x}``, ``\\boldsymbol{\\theta}``)."""

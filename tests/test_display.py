@@ -8,7 +8,7 @@ import re
 import pytest
 import sympy as sp
 
-from checks.answers import answer_spec
+from checks.answers import FUNCTIONS, answer_spec
 from checks.points import KINK_MARGIN
 from derivations import Equation
 from derivations.answer_box import AnswerBox
@@ -93,3 +93,18 @@ def test_equation_repr_and_latex_display():
 
 def test_equation_passes_latex_options():
     assert Equation("f", 2 * x, mul_symbol="dot").latex() == "f = 2 \\cdot x"
+
+
+def test_answer_box_html_names_what_a_reader_may_type():
+    theta = sp.Symbol("theta")
+    page = AnswerBox(sp.exp(x) * theta)._repr_html_()
+    assert page.startswith('<div class="answer-box" data-answer="')
+    spec = json.loads(html.unescape(re.search(r'data-answer="([^"]*)"', page)[1]))
+    assert spec == AnswerBox(sp.exp(x) * theta).spec()
+    assert "Use <code>theta</code>, <code>x</code>, numbers" in page
+    functions = ", ".join(f for f in FUNCTIONS if f != "ln")
+    assert functions.startswith("exp, log, sqrt") and f"parentheses and {functions} (typed plainly" in page
+    assert "<label>Your answer: <input" in page and ">Check</button>" in page
+    assert "(typed plainly, in LaTeX or in Unicode).</div>" in page
+    assert page.endswith('<div class="answer-feedback" role="status" aria-live="polite"></div></div>')
+    assert "Use no variables," in AnswerBox(sp.Integer(2))._repr_html_()

@@ -153,3 +153,66 @@ def test_a_hadamard_product_inside_a_matrix_product_is_bracketed():
     assert latex(P * ones) == r"P \mathbf{1}"
     n_s = sp.Symbol("n") * sp.Symbol("s")
     assert latex(sp.MatMul(1 / n_s, P.T, sp.HadamardProduct(P, D))) == r"\frac{1}{n s} P^{\top} \left(P \odot D\right)"
+
+
+def test_a_sum_whose_positive_term_is_not_second_keeps_the_others_in_order():
+    a, c, d = sp.symbols("a c d", positive=True)
+    assert latex(sp.Add(-a, -c, d, evaluate=False), order="none") == "d - a - c"
+    assert latex(sp.Add(-a, d, -c, evaluate=False), order="none") == "d - a - c"
+
+
+def test_a_matrix_sum_that_opens_negative_is_reordered_and_its_minus_signs_kept():
+    assert latex(-A + H) == r"H - A"
+    assert latex(A + H) == r"A + H"
+    assert latex(-A - H) == r"- A - H"
+
+
+def test_a_product_with_a_minus_sign_and_a_hadamard_factor_keeps_every_factor():
+    P, D = sp.MatrixSymbol("P", 2, 3), sp.MatrixSymbol("D", 2, 3)
+    ones = sp.MatrixSymbol("u", 3, 1)
+    k = sp.Symbol("k", positive=True)
+    assert latex(sp.MatMul(-2 * k, sp.HadamardProduct(P, D), ones)) == r"- 2 k \left(P \odot D\right) \mathbf{u}"
+    assert latex(sp.MatMul(A, sp.HadamardProduct(A, H), A + H)) == r"A \left(A \odot H\right) \left(A + H\right)"
+
+
+def test_a_hadamard_product_brackets_its_sums_but_not_its_products():
+    assert latex(sp.HadamardProduct(A + H, A)) == r"\left(A + H\right) \odot A"
+    assert latex(sp.HadamardProduct(A * H, A)) == r"\left(A H\right) \odot A"
+
+
+def test_chains_read_left_to_right_whichever_way_each_inequality_is_written():
+    lo, mid, hi = sp.symbols("lo mid hi", real=True)
+    assert latex(sp.And(mid < hi, lo < mid)) == r"lo < mid < hi"
+    assert latex(sp.And(hi > mid, mid >= lo)) == r"lo \leq mid < hi"
+    assert latex(sp.And(lo < mid, hi > sp.Symbol("other"))) == r"hi > other \wedge lo < mid"
+    assert latex(sp.And(lo < mid, mid < hi, hi < 5)) == latex(sp.And(lo < mid, mid < hi, hi < 5), order="none")
+
+
+def test_an_elementwise_function_of_a_vector_named_d_prints_that_name():
+    dv = sp.MatrixSymbol("d", 3, 1)
+    assert latex(dv.applyfunc(sp.exp)) == r"e^{\mathbf{d}}"
+
+
+def test_a_zero_matrix_that_is_not_a_vector_is_a_plain_zero():
+    assert latex(sp.ZeroMatrix(n, n)) == "0"
+
+
+def test_latex_reads_text_and_takes_printer_settings():
+    assert latex("x**2 + 1") == "x^{2} + 1"
+    assert latex(sp.Symbol("x") ** 2, mode="inline") == "$x^{2}$"
+
+
+def test_jupyter_shows_sympy_objects_in_the_book_notation():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from derivations.printing import use_in_ipython
+
+    shell = InteractiveShell.instance()
+    try:
+        use_in_ipython()
+        formatter = shell.display_formatter.formatters["text/latex"]
+        assert formatter(A.T) == r"$\displaystyle A^{\top}$"
+        assert formatter(sp.Matrix([[s]])) == r"$\displaystyle \left[\begin{matrix}\theta_{s}\end{matrix}\right]$"
+    finally:
+        InteractiveShell.clear_instance()
+    use_in_ipython()  # outside IPython it does nothing
