@@ -5,9 +5,11 @@
 It fails, saying what is wrong, when the PDF has fewer than ``MIN_PAGES`` pages; when a reference is
 unresolved ("??" in its text, or an undefined reference or citation in LaTeX's log); when a glyph was
 missing from its font (LaTeX's log, ``\\tracinglostchars`` is set in ``book/_ext/latex/backprop.sty``);
-or when its numbered equations are not the HTML book's, number for number. The PDF's equations are those
-LaTeX numbered (its ``.aux``), each of which must also be seen set as a tag at the end of a line of the
-PDF's text. Text and page count come from poppler's ``pdftotext`` and ``pdfinfo``.
+or when its numbered equations, figures, tables, exercises, solutions, theorems and definitions are not
+the HTML book's, number for number. The PDF's equations are those LaTeX numbered (its ``.aux``), each of
+which must also be seen set as a tag at the end of a line of the PDF's text; its other numbered items are
+the lines of its text that start with one ("Fig. 3.1: ...", "Solution to Exercise 3.3"). Text and page
+count come from poppler's ``pdftotext`` and ``pdfinfo``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +33,9 @@ MIN_PAGES = 150
 _PAGES = re.compile(r"^Pages:\s+(\d+)\s*$", re.M)
 _EQNO = re.compile(r'<span class="eqno">\(([^)<]+)\)')
 _AUX_EQUATION = re.compile(r"^\\newlabel\{equation:[^}]*\}\{\{([^}]*)\}", re.M)
+_CAPTION = re.compile(r'<span class="caption-number">([A-Z][a-z]*\.? \d+(?:\.\d+)*)')
+_SOLUTION = re.compile(r"Solution to<a [^>]*> (Exercise \d+(?:\.\d+)*)")
+_ITEM = re.compile(r"^\s*((?:Solution to )?([A-Z][a-z]*\.?) \d+(?:\.\d+)*)(?![\d.]*\w)", re.M)
 _TAG = re.compile(r"\((\d+(?:\.\d+)*)\)\s*$")
 _UNDEFINED = re.compile(r"(Reference|Citation|Hyper reference) `([^']*)' on page (\d+) undefined")
 _MISSING_GLYPH = re.compile(r"Missing character: There is no (\S+) \((U\+[0-9A-F]+)\) in font ([^!]*)!")
@@ -40,6 +46,7 @@ class Report:
     pages: int
     html_equations: list[str]
     pdf_equations: list[str]
+    html_numbered: list[str]
     problems: list[str]
 
 
@@ -106,6 +113,40 @@ def equation_tags(text: str) -> set[str]:
     return {match.group(1) for line in text.splitlines() if (match := _TAG.search(line))}
 
 
+def html_numbered(pages: Iterable[str]) -> list[str]:
+    """The HTML book's numbered figures, tables, exercises, theorems...: "Fig. 3.1", "Solution to Exercise 3.3"."""
+    found = []
+    for page in pages:
+        found += _CAPTION.findall(page) + [f"Solution to {exercise}" for exercise in _SOLUTION.findall(page)]
+    return found
+
+
+def pdf_numbered(text: str, kinds: set[str]) -> set[str]:
+    """The items of the given kinds ("Fig.", "Exercise") that start a line of the PDF's text, as "Fig. 3.1"."""
+    return {item for item, kind in _ITEM.findall(text) if kind in kinds}
+
+
+def _kind(item: str) -> str:
+    return item.removeprefix("Solution to ").rsplit(" ", 1)[0]
+
+
+def numbered_problems(html: list[str], pdf: set[str]) -> list[str]:
+    """How the numbered items of the PDF differ from the HTML book's (empty if they are the same)."""
+    found = []
+    if len(set(html)) != len(html):
+        found.append(f"the HTML book numbers two items alike: {sorted(i for i in set(html) if html.count(i) > 1)}")
+    for label, only in (
+        ("the HTML book but not the PDF", set(html) - pdf),
+        ("the PDF but not the HTML book", pdf - set(html)),
+    ):
+        if only:
+            found.append(
+                f"numbered in {label}: {', '.join(sorted(only)[:10])}"
+                + (f" and {len(only) - 10} more" if len(only) > 10 else "")
+            )
+    return found
+
+
 def equation_problems(html: list[str], aux: list[str], tags: set[str]) -> list[str]:
     """How the PDF's numbered equations differ from the HTML book's (empty if they are the same)."""
     found = []
@@ -128,7 +169,7 @@ def _numbers(numbers: set[str]) -> str:
 def check(pdf: Path, html_dir: Path = HTML) -> Report:
     """Everything above, on a built PDF (with its ``.log`` and ``.aux`` beside it) and the built HTML book."""
     if not pdf.exists():
-        return Report(0, [], [], [f"{pdf} does not exist: the LaTeX build did not make it"])
+        return Report(0, [], [], [], [f"{pdf} does not exist: the LaTeX build did not make it"])
     pages = page_count(_run("pdfinfo", str(pdf)))
     text = _run("pdftotext", "-layout", str(pdf), "-").split("\f")
     html_pages = [p.read_text(encoding="utf-8") for p in sorted(html_dir.rglob("*.html"))]
@@ -141,7 +182,9 @@ def check(pdf: Path, html_dir: Path = HTML) -> Report:
     problems += unresolved_in_text(text)
     problems += log_problems(pdf.with_suffix(".log").read_text(encoding="utf-8", errors="replace"))
     problems += equation_problems(html, aux, equation_tags("\n".join(text)))
-    return Report(pages, html, aux, problems)
+    numbered = html_numbered(html_pages)
+    problems += numbered_problems(numbered, pdf_numbered("\n".join(text), {_kind(item) for item in numbered}))
+    return Report(pages, html, aux, numbered, problems)
 
 
 def _run(*command: str) -> str:
@@ -159,9 +202,12 @@ def main() -> int:
         for problem in report.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
+    kinds = Counter(_kind(item) if not item.startswith("Solution") else "Solution" for item in report.html_numbered)
+    items = ", ".join(f"{count} × {kind}" for kind, count in sorted(kinds.items()))
     print(
-        f"PDF complete: {pdf.relative_to(ROOT)}, {report.pages} pages; {len(report.pdf_equations)} numbered "
-        f"equations, as in the HTML book ({len(report.html_equations)}); no unresolved reference, no missing glyph"
+        f"PDF complete: {pdf.relative_to(ROOT)}, {report.pages} pages. As in the HTML book: "
+        f"{len(report.pdf_equations)} numbered equations (HTML: {len(report.html_equations)}), {items}. "
+        "No unresolved reference, no missing glyph."
     )
     return 0
 

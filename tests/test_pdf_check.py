@@ -106,3 +106,48 @@ def test_a_missing_equation_is_named_on_each_side():
 def test_a_missing_pdf_is_reported_not_raised(tmp_path):
     report = pdf_check.check(tmp_path / "book.pdf", tmp_path)
     assert report.problems == [f"{tmp_path / 'book.pdf'} does not exist: the LaTeX build did not make it"]
+
+
+NUMBERED_PAGE = """
+<p class="admonition-title"><span class="caption-number">Exercise 3.1 </span></p>
+<p class="admonition-title">Solution to<a class="reference internal" href="#log_sum_exp_ex_1"> Exercise 3.1</a></p>
+<figcaption><span class="caption-number">Fig. 3.1 </span><span class="caption-text">Smooth max</span></figcaption>
+<p class="admonition-title"><span class="caption-number">Theorem 3.12 </span> (Chain rule)</p>
+<p>As <a href="#ex"><span class="std std-ref">Exercise 3.1</span></a> shows.</p>
+"""
+NUMBERED_TEXT = """\
+   Exercise 3.1
+   Solution to Exercise 3.1
+Fig. 3.1: Smooth max
+   Theorem 3.12 (Chain rule)
+Exercise 3.1 shows, as Step 4.2 does (a reference at the start of a line, to an item already there).
+"""
+
+
+def test_html_numbered_items_are_captions_and_solutions_not_references():
+    assert pdf_check.html_numbered([NUMBERED_PAGE]) == [
+        "Exercise 3.1",
+        "Fig. 3.1",
+        "Theorem 3.12",
+        "Solution to Exercise 3.1",
+    ]
+
+
+def test_pdf_numbered_items_start_a_line_and_are_of_the_html_kinds():
+    kinds = {"Exercise", "Fig.", "Theorem"}
+    assert pdf_check.pdf_numbered(NUMBERED_TEXT, kinds) == {
+        "Exercise 3.1",
+        "Solution to Exercise 3.1",
+        "Fig. 3.1",
+        "Theorem 3.12",
+    }
+    assert pdf_check.pdf_numbered("Exercise 3.12\n", {"Exercise"}) == {"Exercise 3.12"}
+
+
+def test_numbered_items_missing_on_either_side_are_named():
+    html = ["Exercise 3.1", "Solution to Exercise 3.1", "Fig. 3.1"]
+    assert pdf_check.numbered_problems(html, set(html)) == []
+    assert pdf_check.numbered_problems(html, {"Exercise 3.1", "Fig. 3.1", "Fig. 3.2"}) == [
+        "numbered in the HTML book but not the PDF: Solution to Exercise 3.1",
+        "numbered in the PDF but not the HTML book: Fig. 3.2",
+    ]

@@ -281,8 +281,8 @@ def ledger_latex(rows: list[dict], titles: dict[str, str]) -> str:
             r"\bottomrule\end{longtable}"
         )
 
-    def wrapped(width: float) -> str:
-        return rf">{{\raggedright\arraybackslash}}p{{{width}\linewidth}}"
+    def wrapped(width: float, align: str = "raggedright") -> str:
+        return rf">{{\{align}\arraybackslash}}p{{{width}\linewidth}}"
 
     def stacked(*lines: str) -> str:
         return r"\shortstack[r]{" + r"\\".join(lines) + "}"
@@ -325,7 +325,7 @@ def ledger_latex(rows: list[dict], titles: dict[str, str]) -> str:
         per_chapter + "\\midrule\n" + total,
     )
     all_table = long_table(
-        f"{wrapped(0.13)}{wrapped(0.3)}{wrapped(0.12)}lrrrl",
+        f"{wrapped(0.12)}{wrapped(0.27)}{wrapped(0.11)}{wrapped(0.07, 'raggedleft')}rrr{wrapped(0.08)}",
         row(
             "Kind",
             "Quantity",
