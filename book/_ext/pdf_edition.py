@@ -76,7 +76,7 @@ def on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict
                 {
                     "type": "link",
                     "url": context["pathto"](app.config.pdf_edition, 1),
-                    "text": "book .pdf",
+                    "text": "whole book .pdf",
                     "tooltip": "Download the whole book as a PDF",
                     "icon": "fas fa-file-pdf",
                     "label": "download-book-pdf-button",
