@@ -1,4 +1,4 @@
-# Two commands: `make book` builds the HTML book, `make test` runs every test.
+# Two commands: `make book` builds the HTML book, `make test` runs every test. A third, optional: `make pdf`.
 # Both create .venv (Python 3.11) from the pinned requirements first if it is missing or stale.
 PYTHON ?= python3.11
 VENV := .venv
@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 BUILD_FLAGS := -W -n --keep-going
 
-.PHONY: book test bench mutation serve clean lint chromium
+.PHONY: book test pdf bench mutation serve clean lint chromium texlive
 
 book: $(READY)
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
@@ -22,6 +22,27 @@ test: $(READY) chromium
 # browser tests are skipped (and say why).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && echo "Installing Debian's chromium for the browser tests (apt-get install chromium, as root)" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "chromium is missing and cannot be installed without root: the browser tests will be skipped"
+
+# The whole book as one PDF, _build/latex/backprop-verified.pdf (Jupyter Book's LaTeX builder, xelatex). The HTML book
+# is built after it: the PDF is copied beside the pages and their download menu offers it. Then a check proves the
+# PDF complete (pages, references, glyphs, the HTML book's equations). latexmk keeps state from a failed run, so
+# every build starts from an empty _build/latex (the executed chapters come from the cache).
+pdf: $(READY) texlive
+	rm -rf _build/latex
+	$(BIN)/jupyter-book build . --builder pdflatex $(BUILD_FLAGS)
+	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
+	$(BIN)/python -m tests.pdf_check
+
+# Debian's TeX Live for `make pdf` (and poppler-utils for its check). As root it installs what is missing (and says so
+# first); without root it says what to install.
+TEXLIVE := texlive-xetex latexmk texlive-latex-extra texlive-latex-recommended texlive-fonts-recommended lmodern \
+	fonts-freefont-otf fonts-dejavu-core poppler-utils
+texlive:
+	@missing="$$(for p in $(TEXLIVE); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done | xargs)"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then echo "Installing Debian's TeX Live for the PDF (apt-get install $$missing, as root)" \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "make pdf needs Debian packages that only root can install: apt-get install --no-install-recommends $$missing"; exit 1; fi
 
 bench: $(READY)
 	$(BIN)/python -m bench.run

@@ -15,12 +15,13 @@ import hashlib
 import html
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import jupytext
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.util import logging
+from sphinx.util import logging, texescape
 from sphinx.util.docutils import SphinxDirective
 
 from checks.ledger import CHAPTER_ENV, CODE_HASH_ENV, LEDGER_DIR_ENV, read_ledger
@@ -140,7 +141,10 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
     for placeholder in list(doctree.findall(LedgerPlaceholder)):
         rows = [r for name, (key, _) in chapters(app).items() for r in records(app, name, key)]
         titles = {name: app.env.titles[name].astext() for name in chapters(app) if name in app.env.titles}
-        placeholder.replace_self(nodes.raw("", ledger_html(rows, titles, app.builder, docname), format="html"))
+        if app.builder.format == "latex":
+            placeholder.replace_self(nodes.raw("", ledger_latex(rows, titles), format="latex"))
+        else:
+            placeholder.replace_self(nodes.raw("", ledger_html(rows, titles, app.builder, docname), format="html"))
         summary = ledger_summary(rows)
         (ledger_dir(app) / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
@@ -187,17 +191,22 @@ def _number_cell(value: float | None) -> str:
     return f"<td data-sort='{-1 if value is None else value}'>{_fmt(value)}</td>"
 
 
+def _totals(summary: dict, strong: Callable[[str], str]) -> str:
+    """The sentence above the tables: plain text, but for ``strong``, which marks up its figures."""
+    return (
+        f"{strong(str(summary['checks']))} checks ran while this book was built, "
+        f"in {len(summary['chapters'])} chapters; {strong(str(summary['caught']))} of them are mistakes "
+        "caught on purpose (cells that must fail). Largest relative error of a SymPy result against "
+        f"autograd: {strong(_fmt(summary['max_normwise_rel_error_sympy_vs_autograd']))} relative to the "
+        f"size of the whole result (normwise), {strong(_fmt(summary['max_rel_error_sympy_vs_autograd']))} "
+        "entry by entry (an entry that cancels large terms can lose a few of float64's digits)."
+        f"{UNKNOWN_NORMWISE if summary['max_normwise_rel_error_sympy_vs_autograd'] is None else ''}"
+    )
+
+
 def ledger_html(rows: list[dict], titles: dict[str, str], builder, here: str) -> str:
     summary = ledger_summary(rows)
-    head = (
-        f"<p class='ledger-totals'><strong>{summary['checks']}</strong> checks ran while this book was built, "
-        f"in {len(summary['chapters'])} chapters; <strong>{summary['caught']}</strong> of them are mistakes "
-        "caught on purpose (cells that must fail). Largest relative error of a SymPy result against "
-        f"autograd: <strong>{_fmt(summary['max_normwise_rel_error_sympy_vs_autograd'])}</strong> relative to the "
-        f"size of the whole result (normwise), <strong>{_fmt(summary['max_rel_error_sympy_vs_autograd'])}</strong> "
-        "entry by entry (an entry that cancels large terms can lose a few of float64's digits)."
-        f"{UNKNOWN_NORMWISE if summary['max_normwise_rel_error_sympy_vs_autograd'] is None else ''}</p>"
-    )
+    head = f"<p class='ledger-totals'>{_totals(summary, lambda text: f'<strong>{text}</strong>')}</p>"
     per_chapter = "".join(
         f"<tr><td><a href='{builder.get_relative_uri(here, name)}'>{html.escape(titles.get(name, name))}</a></td>"
         f"<td>{c['checks']}</td><td>{c['caught']}</td><td>{_fmt(c['max_normwise_rel_error'])}</td>"
@@ -218,7 +227,7 @@ def ledger_html(rows: list[dict], titles: dict[str, str], builder, here: str) ->
         f"<td>{html.escape(r['quantity'])}</td><td>{html.escape(', '.join(r['wrt']))}</td>{_points_cell(r)}"
         f"{_number_cell(r['max_abs_error'])}{_number_cell(r.get('max_normwise_rel_error'))}"
         f"{_number_cell(r['max_rel_error'])}"
-        f"<td>{'passed' if r['passed'] else 'caught (expected failure)'}</td></tr>"
+        f"<td>{_result(r)}</td></tr>"
         for r in rows
     )
     all_table = (
@@ -240,13 +249,106 @@ def _scrolling(table: str) -> str:
     return f"<div class='ledger-scroll' tabindex='0' role='region' aria-label='table'>{table}</div>"
 
 
-def _points_cell(record: dict) -> str:
+def _points(record: dict) -> str:
     """How many points a check compared at; an identity SymPy proved, or refuted, says so instead of 0."""
     if record["kind"] == "identity (symbolic)":
-        return "<td data-sort='0'>proved</td>"
+        return "proved"
     if record["kind"] == "identity" and not record["passed"]:
-        return "<td data-sort='1'>1 (counterexample)</td>"
-    return f"<td data-sort='{record['points']}'>{record['points']}</td>"
+        return "1 (counterexample)"
+    return str(record["points"])
+
+
+def _points_cell(record: dict) -> str:
+    sort = {"proved": 0, "1 (counterexample)": 1}.get(_points(record), record["points"])
+    return f"<td data-sort='{sort}'>{_points(record)}</td>"
+
+
+def _result(record: dict) -> str:
+    return "passed" if record["passed"] else "caught (expected failure)"
+
+
+def ledger_latex(rows: list[dict], titles: dict[str, str]) -> str:
+    """The ledger for the PDF: the totals, the table per chapter, and every check in a long table by chapter."""
+    summary = ledger_summary(rows)
+
+    def tex(text: str) -> str:
+        return texescape.escape(text, latex_engine="xelatex")
+
+    def bold(text: str) -> str:
+        return rf"\textbf{{{text}}}"
+
+    def row(*cells: str) -> str:
+        return " & ".join(cells) + " \\\\\n"
+
+    def long_table(columns: str, heading: str, body: str) -> str:
+        return (
+            rf"\begin{{longtable}}{{@{{}}{columns}@{{}}}}\toprule" + f"\n{heading}\\midrule\\endhead\n{body}"
+            r"\bottomrule\end{longtable}"
+        )
+
+    def wrapped(width: float, align: str = "raggedright") -> str:
+        return rf">{{\{align}\arraybackslash}}p{{{width}\linewidth}}"
+
+    def stacked(*lines: str) -> str:
+        return r"\shortstack[r]{" + r"\\".join(lines) + "}"
+
+    per_chapter = "".join(
+        row(
+            tex(titles.get(name, name)),
+            str(c["checks"]),
+            str(c["caught"]),
+            _fmt(c["max_normwise_rel_error"]),
+            _fmt(c["max_rel_error"]),
+        )
+        for name, c in summary["chapters"].items()
+    )
+    total = row(
+        "Total",
+        str(summary["checks"]),
+        str(summary["caught"]),
+        _fmt(summary["max_normwise_rel_error_sympy_vs_autograd"]),
+        _fmt(summary["max_rel_error_sympy_vs_autograd"]),
+    )
+    checks, chapter = [], None
+    for r in rows:
+        if r["chapter"] != chapter:
+            chapter = r["chapter"]
+            checks.append(rf"\multicolumn{{8}}{{@{{}}l}}{{{bold(tex(titles.get(chapter, chapter)))}}} \\*" + "\n")
+        numbers = [r["max_abs_error"], r.get("max_normwise_rel_error"), r["max_rel_error"]]
+        checks.append(
+            row(*map(tex, [r["kind"], r["quantity"], ", ".join(r["wrt"]), _points(r)]), *map(_fmt, numbers), _result(r))
+        )
+    chapter_table = long_table(
+        f"{wrapped(0.36)}rrrr",
+        row(
+            "Chapter",
+            "Checks",
+            "Caught on purpose",
+            stacked(r"Largest rel.\ error", "vs autograd, normwise"),
+            stacked(r"\dots\ entry", "by entry"),
+        ),
+        per_chapter + "\\midrule\n" + total,
+    )
+    all_table = long_table(
+        f"{wrapped(0.12)}{wrapped(0.27)}{wrapped(0.11)}{wrapped(0.07, 'raggedleft')}rrr{wrapped(0.08)}",
+        row(
+            "Kind",
+            "Quantity",
+            "With respect to",
+            "Points",
+            stacked("Max abs.", "error"),
+            stacked(r"Max rel.\ error,", "normwise"),
+            stacked(r"\dots\ entry", "by entry"),
+            "Result",
+        ),
+        "".join(checks),
+    )
+    return (
+        rf"\sphinxAtStartPar {_totals(summary, bold)}" + "\n\n"
+        rf"{{\footnotesize {chapter_table}}}" + "\n\n"
+        r"\sphinxAtStartPar Every check, chapter by chapter:" + "\n\n"
+        rf"{{\scriptsize\setlength{{\tabcolsep}}{{3pt}} {all_table}}}" + "\n"
+    )
 
 
 def setup(app: Sphinx) -> dict:
