@@ -99,9 +99,11 @@ class BookPrinter(LatexPrinter):
     # An entry of a base that has a subscript of its own joins the two: W_{H,i}, not {W_{H}}_{i}.
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         stem, _, subscript = expr.base.label.name.partition("_")
+        indices = ",".join(self._print(i) for i in expr.indices)
+        if not subscript and "^" in stem:  # W^{(1)}: the indices stack under the superscript, W^{(1)}_{i,j}
+            return f"{stem}_{{{indices}}}"
         if not subscript:
             return super()._print_Indexed(expr)
-        indices = ",".join(self._print(i) for i in expr.indices)
         return f"{translate(stem)}_{{{translate(subscript)},{indices}}}"
 
     # An elementwise function of a vector as the function applied to it (e^{x}, \tanh(x)), not d ↦ e^d.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import re
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +156,12 @@ def test_requirements_are_pinned(pin):
     requirements = [line for line in lines if line]
     assert pin in requirements
     assert all("==" in line for line in requirements), [line for line in requirements if "==" not in line]
+
+
+def test_the_ledger_lists_the_chapters_in_the_books_order(site):
+    page = (site / "book" / "ledger.html").read_text(encoding="utf-8")
+    summary = page[page.index("<table class='ledger-table sortable'>") :].split("</table>")[0]
+    linked = [Path(href).stem for href in re.findall(r"<td><a href='([^']+)'>", summary)]
+    in_toc = [p.stem for p in toc_chapters()]
+    assert linked == [name for name in in_toc if name in linked] and len(linked) >= 15
+    assert re.search(r"<td><a href='[^']*intro\.html'>Introduction</a>", summary)

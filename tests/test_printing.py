@@ -136,6 +136,7 @@ def test_an_entry_of_a_subscripted_base_joins_the_subscripts():
     assert latex(sp.IndexedBase("W_H")[i]) == "W_{H,i}"
     assert latex(sp.IndexedBase("W_H")[i, j]) == "W_{H,i,j}"
     assert latex(sp.IndexedBase("x")[i]) == "{x}_{i}"
+    assert latex(sp.IndexedBase("W^{(1)}")[i, j]) == "W^{(1)}_{i,j}"  # under the superscript, not after it
 
 
 def test_elementwise_function_prints_applied_to_the_vector():

@@ -137,10 +137,28 @@ def on_env_updated(app: Sphinx, env) -> list[str]:
     return sorted(getattr(env, "ledger_pages", set()))
 
 
+def book_order(env) -> list[str]:
+    """The documents in the order the book's table of contents gives them."""
+    order: list[str] = []
+
+    def visit(docname: str) -> None:
+        order.append(docname)
+        for child in env.toctree_includes.get(docname, []):
+            visit(child)
+
+    visit(env.config.root_doc)
+    return order
+
+
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for placeholder in list(doctree.findall(LedgerPlaceholder)):
-        rows = [r for name, (key, _) in chapters(app).items() for r in records(app, name, key)]
-        titles = {name: app.env.titles[name].astext() for name in chapters(app) if name in app.env.titles}
+        order = book_order(app.env)
+        place = {name: order.index(name) if name in order else len(order) for name in chapters(app)}
+        recorded = sorted(chapters(app).items(), key=lambda item: place[item[0]])
+        rows = [r for name, (key, _) in recorded for r in records(app, name, key)]
+        titles = {name: app.env.titles[name].astext() for name, _ in recorded if name in app.env.titles}
+        if app.config.root_doc in titles:  # the root page's title is the book's
+            titles[app.config.root_doc] = "Introduction"
         if app.builder.format == "latex":
             placeholder.replace_self(nodes.raw("", ledger_latex(rows, titles), format="latex"))
         else:
