@@ -104,7 +104,8 @@ def test_answer_box_html_names_what_a_reader_may_type():
     assert "Use <code>theta</code>, <code>x</code>, numbers" in page
     functions = ", ".join(f for f in FUNCTIONS if f != "ln")
     assert functions.startswith("exp, log, sqrt") and f"parentheses and {functions} (typed plainly" in page
-    assert "<label>Your answer: <input" in page and ">Check</button>" in page
+    assert '"><label>Your answer: <input type="text" class="answer-input"' in page
+    assert '"></label> <button type="button" class="answer-check">Check</button><div class="answer-help">' in page
     assert "(typed plainly, in LaTeX or in Unicode).</div>" in page
     assert page.endswith('<div class="answer-feedback" role="status" aria-live="polite"></div></div>')
     assert "Use no variables," in AnswerBox(sp.Integer(2))._repr_html_()
