@@ -401,3 +401,11 @@ def test_prove_false_verifies_by_evaluation_only():
     assert d.steps[-1].method == "numeric"
     with pytest.raises(StepError):
         Derivation(z, name="wrong", prove=False).step(z + 1, "off by one")
+
+
+def test_a_verified_identity_shows_as_one_line_saying_how():
+    z = sp.Symbol("z", positive=True)
+    proved = verify_equal((z + 1) ** 2, z**2 + 2 * z + 1, name="the square")
+    assert proved == "symbolic" and repr(proved) == "✓ the square: proved by SymPy"
+    numeric = steps.Verified("numeric", "gamma")
+    assert repr(numeric) == f"✓ gamma: equal to 40 digits at {steps.NUMERIC_POINTS} random points"
