@@ -217,3 +217,29 @@ def test_jupyter_shows_sympy_objects_in_the_book_notation():
     finally:
         InteractiveShell.clear_instance()
     use_in_ipython()  # outside IPython it does nothing
+
+
+# Each case sits on a boundary of the width estimate: a command prints as one symbol, a sub- or superscript
+# pair as about one, a word is never split, and a line holds at most ``width`` estimated characters.
+WRAPPING = [
+    ("aaaa $\\alpha$", 6, ["aaaa $\\alpha$"]),
+    ("aaaa $\\alpha$", 5, ["aaaa", "$\\alpha$"]),
+    ("aaaa $\\Delta$", 6, ["aaaa $\\Delta$"]),
+    ("aaa b$x$", 5, ["aaa", "b$x$"]),
+    ("aaa $x_i^2$", 6, ["aaa $x_i^2$"]),
+    ("$x$y", REASON_WIDTH, ["$x$y"]),
+    ("ab$x$cd e", 6, ["ab$x$cd", "e"]),
+    ("", REASON_WIDTH, []),
+    ("aaaaaa bbbb cc", 7, ["aaaaaa", "bbbb cc"]),
+    ("aa bb cc", 8, ["aa bb cc"]),
+]
+
+
+@pytest.mark.parametrize(("why", "width", "lines"), WRAPPING)
+def test_reasons_wrap_exactly_at_the_estimated_width(why, width, lines):
+    assert reason_lines(why, width) == lines
+
+
+def test_every_character_that_needs_math_is_named():
+    with pytest.raises(ValueError, match=r"^the justification 'a\^b_c' has \^ _ outside math: write math"):
+        reason_lines("a^b_c")
