@@ -123,7 +123,7 @@ class BookPrinter(LatexPrinter):
             rf"\left({self._print(a)}\right)"
             if isinstance(a, sp.HadamardProduct)
             else self._print(a)
-            if not a.is_Matrix and (a.is_Mul or a.is_Pow)  # a scalar factor such as 1/(ns) needs no brackets
+            if not a.is_Matrix and not a.is_Add  # a scalar factor such as 1/(ns) or 1/2 needs no brackets
             else self.parenthesize(a, 50)
             for a in args
         )

@@ -243,3 +243,18 @@ def test_reasons_wrap_exactly_at_the_estimated_width(why, width, lines):
 def test_every_character_that_needs_math_is_named():
     with pytest.raises(ValueError, match=r"^the justification 'a\^b_c' has \^ _ outside math: write math"):
         reason_lines("a^b_c")
+
+
+def test_a_scalar_factor_of_a_hadamard_product_is_bracketed_only_if_it_is_a_sum():
+    P, D = sp.MatrixSymbol("P", 2, 3), sp.MatrixSymbol("D", 2, 3)
+    u = sp.MatrixSymbol("u", 3, 1)
+    a, c = sp.symbols("a c", positive=True)
+    half = sp.MatMul(sp.Rational(-1, 2), sp.HadamardProduct(P, D), u, evaluate=False)
+    assert latex(half) == r"- \frac{1}{2} \left(P \odot D\right) \mathbf{u}"
+    summed = sp.MatMul(a + c, sp.HadamardProduct(P, D), u, evaluate=False)
+    assert latex(summed) == r"\left(a + c\right) \left(P \odot D\right) \mathbf{u}"
+
+
+def test_a_term_after_the_first_that_is_itself_an_operation_is_bracketed():
+    x, y = sp.symbols("x y")
+    assert latex(sp.Mod(x, 3) + sp.Mod(y, 3)) == r"x \bmod 3 + \left(y \bmod 3\right)"
