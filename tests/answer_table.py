@@ -18,6 +18,7 @@ ASSUMPTIONS = {"real": {"real": True}, "positive": {"positive": True}}
 
 @dataclass(frozen=True)
 class Case:
+    number: int  # its place in the table
     box: str
     answer: str
     verdict: str
@@ -25,8 +26,13 @@ class Case:
 
     @property
     def id(self) -> str:
+        """The test's id: box and place, since an answer may hold any character (``[``, a newline) and a
+        test id must stay selectable on the command line (mutmut selects tests by id)."""
+        return f"{self.box}-{self.number}"
+
+    def __str__(self) -> str:
         shown = self.answer if len(self.answer) <= 40 else f"{self.answer[:30]}…({len(self.answer)} chars)"
-        return f"{self.box}:{shown!r}"
+        return f"{self.id} {shown!r}"
 
 
 @functools.cache
@@ -46,7 +52,10 @@ def boxes() -> dict[str, dict]:
 
 
 def cases() -> list[Case]:
-    return [Case(box, _answer(answer), verdict, (rest or [""])[0]) for box, answer, verdict, *rest in _table()["cases"]]
+    return [
+        Case(number, box, _answer(answer), verdict, (rest or [""])[0])
+        for number, (box, answer, verdict, *rest) in enumerate(_table()["cases"], start=1)
+    ]
 
 
 @functools.cache

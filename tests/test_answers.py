@@ -37,7 +37,7 @@ def test_the_table_of_answers(case):
     spec = box_spec(case.box)
     answers.answer_parser()  # built once per process: not part of a check's time
     verdict = judge(case.answer, spec)
-    assert (verdict.verdict, case.says in verdict.feedback) == (case.verdict, True), verdict.feedback
+    assert (verdict.verdict, case.says in verdict.feedback) == (case.verdict, True), f"{case}: {verdict.feedback}"
 
 
 def test_the_table_is_large_and_tries_each_box_right_and_wrong():

@@ -187,9 +187,9 @@ def test_the_table_of_answers_in_each_box(site, server, browser, box):
     for case, result in zip(cases, results, strict=True):
         python = judge(case.answer, spec)
         if (result["classes"], result["feedback"]) != ([CLASSES[python.verdict]], python.feedback):
-            differences.append(f"{case.id}: page {result['classes']} {result['feedback']!r}, Python {python}")
+            differences.append(f"{case}: page {result['classes']} {result['feedback']!r}, Python {python}")
         elif python.verdict != case.verdict or case.says not in python.feedback:
-            differences.append(f"{case.id}: expected {case.verdict} saying {case.says!r}, got {python}")
+            differences.append(f"{case}: expected {case.verdict} saying {case.says!r}, got {python}")
     slowest = max(zip((r["ms"] for r in results), cases), key=lambda pair: pair[0])
     REPORT.mkdir(parents=True, exist_ok=True)
     (REPORT / f"answers-{box}.json").write_text(
