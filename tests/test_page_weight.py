@@ -52,10 +52,7 @@ def test_the_book_has_pages_with_and_without_answer_boxes(site):
 
 
 def test_the_cut_down_icon_fonts_have_every_icon_the_site_shows(site):
-    points = icon_font.code_points((site / icon_font.THEME_CSS).read_text(encoding="utf-8"))
-    needed = {points[name] for name in icon_font.icons_used(site) if name in points}
-    for stylesheet in (site / "_static").rglob("*.css"):
-        needed |= icon_font.drawn_by_stylesheet(stylesheet.read_text(encoding="utf-8"))
+    needed = icon_font.shown_code_points(site)
     assert len(needed) >= 15, needed
     for name in icon_font.FONTS:
         theme = set(TTFont(site / icon_font.THEME_FONTS / name).getBestCmap())

@@ -56,6 +56,15 @@ def icons_used(site: Path) -> set[str]:
     return names
 
 
+def shown_code_points(site: Path) -> set[int]:
+    """The code points of every icon the built site can show: named by its pages or drawn by its stylesheets."""
+    points = code_points((site / THEME_CSS).read_text(encoding="utf-8"))
+    shown = {points[name] for name in icons_used(site) if name in points}
+    for stylesheet in (site / "_static").rglob("*.css"):
+        shown |= drawn_by_stylesheet(stylesheet.read_text(encoding="utf-8"))
+    return shown
+
+
 def subset_font(source: Path, target: Path, unicodes: set[int]) -> None:
     font = TTFont(source)
     options = subset.Options()
@@ -72,10 +81,7 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     site = Path(app.outdir)
-    points = code_points((site / THEME_CSS).read_text(encoding="utf-8"))
-    unicodes = {points[name] for name in icons_used(site) if name in points}
-    for stylesheet in (site / "_static").rglob("*.css"):
-        unicodes |= drawn_by_stylesheet(stylesheet.read_text(encoding="utf-8"))
+    unicodes = shown_code_points(site)
     for name in FONTS:
         subset_font(site / THEME_FONTS / name, site / ICON_FONTS / name, unicodes)
     logger.info(f"icon fonts: {len(unicodes)} icons kept")

@@ -152,9 +152,8 @@ def book_order(env) -> list[str]:
 
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for placeholder in list(doctree.findall(LedgerPlaceholder)):
-        order = book_order(app.env)
-        place = {name: order.index(name) if name in order else len(order) for name in chapters(app)}
-        recorded = sorted(chapters(app).items(), key=lambda item: place[item[0]])
+        place = {name: k for k, name in enumerate(book_order(app.env))}
+        recorded = sorted(chapters(app).items(), key=lambda item: place.get(item[0], len(place)))
         rows = [r for name, (key, _) in recorded for r in records(app, name, key)]
         titles = {name: app.env.titles[name].astext() for name, _ in recorded if name in app.env.titles}
         if app.config.root_doc in titles:  # the root page's title is the book's
