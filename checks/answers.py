@@ -585,8 +585,20 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= RTOL * max(abs(a), abs(b)) + ATOL
 
 
-def _values(tree: tuple, point: Sequence[float]) -> list[float]:
-    return [_evaluate(e, point) for e in tree[3]] if tree[0] == "matrix" else [_evaluate(tree, point)]
+def _values(tree: tuple, point: Sequence[float]) -> list[float | str]:
+    """The answer's entries at ``point``: each a value, or the catalogue key of why it has none."""
+    values = []
+    for entry in tree[3] if tree[0] == "matrix" else [tree]:
+        try:
+            values.append(_evaluate(entry, point))
+        except _Undefined as u:
+            values.append(u.args[0])
+    return values
+
+
+def _undefined(got: list) -> list[str | None]:
+    """At each point, why the answer has no value there (its first entry without one), or None."""
+    return [next((v for v in g if isinstance(v, str)), None) for g in got]
 
 
 def _describe(shape: list | None) -> str:
@@ -602,12 +614,9 @@ def judge(answer: str, spec: dict) -> AnswerVerdict:
         for point in spec["points"]:
             if time.monotonic() - started > TIME_LIMIT:
                 raise AnswerSyntaxError(message("time"))
-            try:
-                got.append(_values(tree, point))
-            except _Undefined as u:
-                got.append(u.args[0])
-        if all(isinstance(g, str) for g in got):
-            raise AnswerSyntaxError(message("nowhere", reason=MESSAGES[got[0]]))
+            got.append(_values(tree, point))
+        if all(_undefined(got)):
+            raise AnswerSyntaxError(message("nowhere", reason=MESSAGES[_undefined(got)[0]]))
     except AnswerSyntaxError as error:
         return AnswerVerdict("invalid", str(error))
     shape = [tree[1], tree[2]] if tree[0] == "matrix" else None
@@ -616,24 +625,24 @@ def judge(answer: str, spec: dict) -> AnswerVerdict:
         slip = _transposed(got, spec) if shape and spec["shape"] and shape == spec["shape"][::-1] else ""
         return AnswerVerdict("incorrect", feedback + (" " + slip if slip else ""))
     for point, g, want in zip(spec["points"], got, spec["values"], strict=True):
-        wrong = next((k for k in range(len(want)) if isinstance(g, str) or not _close(g[k], want[k])), None)
+        wrong = next((k for k in range(len(want)) if isinstance(g[k], str) or not _close(g[k], want[k])), None)
         if wrong is None:
             continue
         where = "".join(f"{n} = {_fmt(v)}, " for n, v in zip(spec["variables"], point, strict=True))
         params = {"where": "at " + where if where else "", "want": _fmt(want[wrong]), "entry": ""}
         if shape:
             params["entry"] = message("entry", row=wrong // shape[1] + 1, col=wrong % shape[1] + 1)
-        if isinstance(g, str):
-            return AnswerVerdict("incorrect", message("wrong_undefined", reason=MESSAGES[g], **params))
+        if isinstance(g[wrong], str):
+            return AnswerVerdict("incorrect", message("wrong_undefined", reason=MESSAGES[g[wrong]], **params))
         feedback = message("wrong", got=_fmt(g[wrong]), **params)
-        slip = "" if any(isinstance(x, str) for x in got) else _slip(got, spec)
+        slip = "" if any(_undefined(got)) else _slip(got, spec)
         return AnswerVerdict("incorrect", feedback + (" " + slip if slip else ""))
     return AnswerVerdict("correct", message("correct", n=len(spec["points"])))
 
 
 def _transposed(got: list, spec: dict) -> str:
     rows, cols = spec["shape"]
-    if any(isinstance(g, str) for g in got):
+    if any(_undefined(got)):
         return ""
     same = all(
         _close(g[j * rows + i], w[i * cols + j])
@@ -650,15 +659,17 @@ def _slip(got: list, spec: dict) -> str:
     if shape and shape[0] == shape[1] > 1 and _transposed(got, spec):
         return MESSAGES["transposed"]
     pairs = [(a, e) for g, w in zip(got, want, strict=True) for a, e in zip(g, w, strict=True)]
+    # Any number is a multiple of a constant, and differs from it by a constant: no news.
+    varies = not all(_close(e, pairs[0][1]) for _, e in pairs)
     base = next(((a, e) for a, e in pairs if abs(e) > ATOL), None)
     if base and base[0] != 0 and all(_close(a, base[0] / base[1] * e) for a, e in pairs):
         ratio = base[0] / base[1]
         for key, factor in (("sign", -1), ("double", 2), ("half", 0.5)):
             if _close(ratio, factor):
                 return MESSAGES[key]
-        if len(pairs) > 1:
+        if varies:
             return message("multiple", ratio=_fmt(ratio))
-    if spec["variables"] and len(pairs) > 1 and all(_close(a - e, pairs[0][0] - pairs[0][1]) for a, e in pairs):
+    if varies and all(_close(a - e, pairs[0][0] - pairs[0][1]) for a, e in pairs):
         return message("offset", offset=_fmt(pairs[0][0] - pairs[0][1]))
     for term in spec["terms"]:
         for key, factor in (("term_missing", 1), ("term_sign", 2), ("term_double", -1), ("term_half", 0.5)):

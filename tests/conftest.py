@@ -27,15 +27,23 @@ def _build_book() -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(autouse=True)
-def fresh_sympy_cache_under_mutmut() -> None:
-    """Under mutmut, each test starts from an empty SymPy cache.
+def fresh_caches_under_mutmut() -> None:
+    """Under mutmut, each test starts from empty caches: SymPy's and the project's own.
 
-    mutmut runs the clean tests, then forks a process per mutant. The fork inherits SymPy's cache of
-    expressions and their assumptions: ``sigmoid(0)`` would come from the cache, computed by the
-    unmutated code, and the mutant would wrongly survive.
+    mutmut runs the clean tests, then forks a process per mutant. The fork inherits every cache the
+    clean run filled: ``sigmoid(0)`` would come from SymPy's cache, and an answer box's spec from
+    ``checks.answers``' cache, both computed by the unmutated code, and the mutant would wrongly survive.
     """
     if "MUTANT_UNDER_TEST" in os.environ:
         sp.core.cache.clear_cache()
+        for function in _project_caches():
+            function.cache_clear()
+
+
+def _project_caches() -> list:
+    """The functools caches of the project's modules (``checks``, ``derivations`` and the tests' helpers)."""
+    modules = [m for n, m in list(sys.modules.items()) if n.split(".")[0] in ("checks", "derivations", "tests")]
+    return [f for m in modules for f in vars(m).values() if callable(getattr(f, "cache_clear", None))]
 
 
 @pytest.fixture(scope="session")

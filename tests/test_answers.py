@@ -120,6 +120,16 @@ def test_expected_must_be_sympy_with_symbols():
         parse_answer(3, answer_spec(x))
 
 
+def test_the_spec_names_every_spelling_of_each_variable_by_its_place():
+    names = ["W_{1,2}", "alpha", "eps", "x_1", "y"]  # sorted, as the spec orders them
+    spec = answer_spec(sum(sp.Symbol(n, real=True) for n in names))
+    assert spec["variables"] == names and spec["names"] == {
+        "W_1,2": 0, "W12": 0, "W_12": 0, "alpha": 1, "eps": 2, "epsilon": 2, "x_1": 3, "x1": 3, "y": 4,
+    }  # fmt: skip
+    assert answer_spec(sp.Symbol("epsilon"))["names"] == {"epsilon": 0, "eps": 0}
+    assert answer_spec(sp.Symbol(r"\theta_{a b}"))["names"] == {"theta_ab": 0, "thetaab": 0}
+
+
 # ------------------------------------------------------------------------------------- the language
 
 
@@ -330,3 +340,317 @@ def test_the_extension_writes_the_parser_after_an_html_build_only(tmp_path):
     latex_app = App("latex")
     answer_box.on_build_finished(latex_app, None)
     assert not latex_app.outdir.exists()
+
+
+# ------------------------------------------------------------------------------------- what the reader reads
+
+# (expected, answer, the whole feedback). The points are answer_spec's, seeded: x = 0.5478 first.
+M = sp.Matrix([[a, x], [y, b]])
+AT_X = "Not quite: at x = 0.5478, your answer gives "
+AT_XY = "Not quite: at x = 0.5478, y = -0.9209, your answer gives "
+CORRECT = "Correct: your answer agrees with the expected one at all 8 check points."
+SIGN = " The sign is flipped: your answer is −1 times the expected one."
+DOUBLE = " It is 2 times the expected one: a factor of 2 too many."
+HALF = " It is half the expected one: a factor of 2 is missing."
+TRANSPOSED = " Your answer is the transpose of the expected one: a gradient has the shape of its variable."
+AT_ABXY = "at a = 0.5478, b = -0.9209, x = -1.836, y = -1.934, your answer gives "
+FEEDBACK = [
+    (x**2, "x^2", CORRECT),
+    (x**2, "x^3", AT_X + "0.1644 but the expected value is 0.3001."),
+    (x**2, "log(x)", AT_X + "-0.6018 but the expected value is 0.3001."),
+    (x**2, "-x^2", AT_X + "-0.3001 but the expected value is 0.3001." + SIGN),
+    (x**2, "2x^2", AT_X + "0.6003 but the expected value is 0.3001." + DOUBLE),
+    (x**2, "x^2/2", AT_X + "0.1501 but the expected value is 0.3001." + HALF),
+    (
+        x**2,
+        "3x^2",
+        AT_X + "0.9004 but the expected value is 0.3001. It is a constant multiple (3) of the expected one.",
+    ),
+    (x**2, "x^2+1", AT_X + "1.3 but the expected value is 0.3001. It differs from the expected one by a constant (1)."),
+    (x**2, "x^2 + 1/(x-1)", AT_X + "-1.912 but the expected value is 0.3001."),
+    (x**2 + y, "x^2-y", AT_XY + "1.221 but the expected value is -0.6207. The term y seems to have the wrong sign."),
+    (x**2 + y, "x^2", AT_XY + "0.3001 but the expected value is -0.6207. The term y seems to be missing."),
+    (x**2 + y, "x^2+2y", AT_XY + "-1.542 but the expected value is -0.6207. The term y seems to be counted twice."),
+    (
+        x**2 + y,
+        "x^2+y/2",
+        AT_XY + "-0.1603 but the expected value is -0.6207. The term y seems to be half what it should be.",
+    ),
+    (x * y, "x y y", AT_XY + "0.4646 but the expected value is -0.5045."),
+    # A constant: any number is a multiple of it, and differs from it by a constant, so neither is said.
+    (sp.Integer(2), "3", "Not quite: your answer gives 3 but the expected value is 2."),
+    (sp.Integer(2), "-2", "Not quite: your answer gives -2 but the expected value is 2." + SIGN),
+    (sp.Integer(2), "4", "Not quite: your answer gives 4 but the expected value is 2." + DOUBLE),
+    (
+        x,
+        "sqrt(-x)",
+        "Not quite: at x = 0.5478, your answer takes the square root of a negative number, but the expected value is "
+        "0.5478.",
+    ),
+    (
+        x,
+        "x + sqrt(x) - sqrt(x)",
+        "Not quite: at x = -0.9209, your answer takes the square root of a negative number, but the expected value "
+        "is -0.9209.",
+    ),
+    (x, "1/(x-x)", "This is not a usable formula: it divides by zero at every check point."),
+    (x, "1/(x-x) + sqrt(x)", "This is not a usable formula: it divides by zero at every check point."),
+    (
+        x,
+        "sqrt(-x^2 - 1) + 1/(x-x)",
+        "This is not a usable formula: it takes the square root of a negative number at every check point.",
+    ),
+    (M, "[[a, x], [y, b]]", CORRECT),
+    (M, "[[a, x], [y, 2b]]", "Not quite: in entry (2, 2), " + AT_ABXY + "-1.842 but the expected value is -0.9209."),
+    (
+        M,
+        "[[-a, -x], [-y, -b]]",
+        "Not quite: in entry (1, 1), " + AT_ABXY + "-0.5478 but the expected value is 0.5478." + SIGN,
+    ),
+    (
+        M,
+        "[[a, y], [x, b]]",
+        "Not quite: in entry (1, 2), " + AT_ABXY + "-1.934 but the expected value is -1.836." + TRANSPOSED,
+    ),
+    (
+        M,
+        "[[a, y], [x, sqrt(b)]]",
+        "Not quite: in entry (1, 2), " + AT_ABXY + "-1.934 but the expected value is -1.836.",
+    ),
+    (
+        M,
+        "[[a, x], [y, sqrt(b)]]",
+        "Not quite: in entry (2, 2), "
+        + AT_ABXY.replace("gives ", "")
+        + "takes the square root of a negative number, but the expected value is -0.9209.",
+    ),
+    (M, "x", "Not quite: the expected answer is a 2×2 matrix, but yours is a number."),
+    (M, "[a, x, y, b]", "Not quite: the expected answer is a 2×2 matrix, but yours is a 4×1 matrix."),
+    (
+        sp.Matrix([[a, x, y]]),
+        "[a, x, y]",
+        "Not quite: the expected answer is a 1×3 matrix, but yours is a 3×1 matrix." + TRANSPOSED,
+    ),
+    (sp.Matrix([[a, x, y]]), "[a, y, x]", "Not quite: the expected answer is a 1×3 matrix, but yours is a 3×1 matrix."),
+    (
+        sp.Matrix([[a, x, y]]),
+        "[a, sqrt(x), y]",
+        "Not quite: the expected answer is a 1×3 matrix, but yours is a 3×1 matrix.",
+    ),
+    (
+        sp.Matrix([[a, x], [x, a]]),
+        "[[x, a], [a, x]]",
+        "Not quite: in entry (1, 1), at a = 0.5478, x = -0.9209, your answer gives -0.9209 but the expected value is "
+        "0.5478.",
+    ),
+    (
+        sp.Matrix([a]),
+        "[2a]",
+        "Not quite: in entry (1, 1), at a = 0.5478, your answer gives 1.096 but the expected value is 0.5478." + DOUBLE,
+    ),
+    (
+        sp.Matrix([a]),
+        "[a + 1]",
+        "Not quite: in entry (1, 1), at a = 0.5478, your answer gives 1.548 but the expected value is 0.5478. It "
+        "differs from the expected one by a constant (1).",
+    ),
+    (
+        sp.Matrix([1, 2]),
+        "[3, 6]",
+        "Not quite: in entry (1, 1), your answer gives 3 but the expected value is 1. It is a constant multiple (3) "
+        "of the expected one.",
+    ),
+    (
+        sp.Matrix([1, 2]),
+        "[2, 3]",
+        "Not quite: in entry (1, 1), your answer gives 2 but the expected value is 1. It differs from the expected "
+        "one by a constant (1).",
+    ),
+    (sp.Matrix([0, 2]), "[1, 2]", "Not quite: in entry (1, 1), your answer gives 1 but the expected value is 0."),
+    (
+        sp.Matrix([0, 2]),
+        "[0, -2]",
+        "Not quite: in entry (2, 1), your answer gives -2 but the expected value is 2." + SIGN,
+    ),
+]
+
+
+@pytest.mark.parametrize(("expected", "answer", "feedback"), FEEDBACK, ids=[f"{e}|{t}" for e, t, _ in FEEDBACK])
+def test_the_feedback_word_for_word(expected, answer, feedback):
+    assert check_answer(answer, expected).feedback == feedback
+
+
+# (answer, the whole message) for an answer over x and y that is not a usable formula.
+MESSAGES = [
+    ("", "Type a formula first."),
+    ("   ", "Type a formula first."),
+    ("x" * 2001, "The answer is too long (2001 characters; at most 2000)."),
+    ("x+", "The answer ends too early: something is missing at the end."),
+    (r"\frac{1}", "The answer ends too early: something is missing at the end."),
+    ("x $ y", "The answer cannot contain '$' (position 3)."),
+    ("x 2", "Unexpected '2' at position 3: is an operator missing before it?"),
+    ("x )", "Unexpected ')' at position 3."),
+    ("x & y", "Unexpected '&' at position 3."),
+    (r"\log[2]{x}", "Unexpected '[' at position 5."),
+    (r"\begin{bmatrix} x \end{pmatrix}", r"\begin{bmatrix} is closed by \end{pmatrix}."),
+    ("[[x, y], [x]]", "The rows of the matrix have different lengths."),
+    ("[[x, y], x]", "Write a matrix as [[a, b], [c, d]] (its rows) or [a, b] (a column), not a mix of the two."),
+    ("[x, [x, y]]", "Write a matrix as [[a, b], [c, d]] (its rows) or [a, b] (a column), not a mix of the two."),
+    (
+        "z",
+        "Unknown name 'z': the answer may use x, y, e, pi, exp, log, sqrt, sin, cos, tan, sinh, cosh, tanh, sigma, "
+        "abs, max, min.",
+    ),
+    (
+        "xz",
+        "Unknown name 'xz': the answer may use x, y, e, pi, exp, log, sqrt, sin, cos, tan, sinh, cosh, tanh, sigma, "
+        "abs, max, min.",
+    ),
+    (
+        "abcdefghijklmnopqrstuvwxyz",
+        "Unknown name 'abcdefghijklmnopqrst…': the answer may use x, y, e, pi, exp, log, sqrt, sin, cos, tan, sinh, "
+        "cosh, tanh, sigma, abs, max, min.",
+    ),
+    ("sin(x, y)", "sin takes one argument, not 2."),
+    (r"\ln(x, y)", "log takes one argument, not 2."),
+    ("max(" + ", ".join(["x"] * 21) + ")", "max takes 1 to 20 arguments, not 21."),
+    (r"\sin x y", "Put the argument of sin in parentheses, e.g. sin(…): it is not clear where it ends."),
+    (r"\sin^2 x y", "Put the argument of sin in parentheses, e.g. sin(…): it is not clear where it ends."),
+    (r"-\cos x y", "Put the argument of cos in parentheses, e.g. cos(…): it is not clear where it ends."),
+    (r"x \tan x y", "Put the argument of tan in parentheses, e.g. tan(…): it is not clear where it ends."),
+    (r"x / \exp x y", "Put the argument of exp in parentheses, e.g. exp(…): it is not clear where it ends."),
+    (r"x * \log x y", "Put the argument of log in parentheses, e.g. log(…): it is not clear where it ends."),
+    ("1" * 51, "The number '11111111111111111111…' has too many digits (at most 50)."),
+    ("1" + "0" * 50, "The number '10000000000000000000…' has too many digits (at most 50)."),
+    ("1" * 25 + "." + "1" * 26, "The number '11111111111111111111…' has too many digits (at most 50)."),
+    ("x^1001", "The exponent 1001 is too large (at most 1000)."),
+    ("x^-1001", "The exponent -1001 is too large (at most 1000)."),
+    ("1/0", "This is not a usable formula: it divides by zero."),
+    ("e^1000", "This is not a usable formula: it gives a number too large to work with."),
+    ("1e400", "This is not a usable formula: it gives a number too large to work with."),
+    ("log(0)", "This is not a usable formula: it takes the logarithm of a number that is not positive."),
+    ("sqrt(-1)", "This is not a usable formula: it takes the square root of a negative number."),
+    ("(-8)^(1/3)", "This is not a usable formula: it takes a fractional power of a negative number."),
+    ("0^0", "This is not a usable formula: it raises 0 to a power that is not positive."),
+    (r"\sqrt[0]{x}", "This is not a usable formula: it divides by zero."),
+    (r"\sin^{1/0} x", "This is not a usable formula: it divides by zero."),
+]
+
+
+@pytest.mark.parametrize(("answer", "says"), MESSAGES, ids=[m for _, m in MESSAGES])
+def test_an_unusable_answer_is_told_why_word_for_word(answer, says):
+    spec = {"names": {"x": 0, "y": 1}, "variables": ["x", "y"]}
+    with pytest.raises(AnswerSyntaxError) as error:
+        parse_answer(answer, spec)
+    assert str(error.value) == says
+
+
+# Spellings that read as the same tree: each pair is one answer written two ways.
+SAME = [
+    (r"\sin x \cdot y", "sin(x) * y"), (r"2\sin x", "2 sin(x)"), (r"\sin^2 x", "sin(x)^2"), (r"\sin^{2} x", "sin(x)^2"),
+    (r"\sin^2(x)", "sin(x)^2"), (r"\sqrt[3]{x}", "x^(1/3)"), (r"\frac{x}{y}", "x / y"), ("\\frac12 x", "0.5 x"),
+    (r"\begin {bmatrix} x \end {bmatrix}", "[x]"), (r"\begin{matrix} x & y \\ y & x \end{matrix}", "[[x, y], [y, x]]"),
+    ("xy", "x * y"), ("-x", "-(x)"), ("x - y + x", "(x - y) + x"), ("x^y^x", "x^(y^x)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "same"), SAME, ids=[t for t, _ in SAME])
+def test_spellings_of_one_answer_read_as_one_tree(text, same):
+    spec = {"names": {"x": 0, "y": 1}, "variables": ["x", "y"]}
+    assert parse_answer(text, spec) == parse_answer(same, spec)
+
+
+def test_the_trees_the_reader_builds():
+    spec = {"names": {"x": 0, "y": 1}, "variables": ["x", "y"]}
+    assert parse_answer("xy", spec) == ("product", [("mul", ("var", 0)), ("mul", ("var", 1))])
+    assert parse_answer("x - y", spec) == ("sum", [("add", ("var", 0)), ("sub", ("var", 1))])
+    assert parse_answer("sin(x)^2", spec) == ("pow", ("call", "sin", [("var", 0)]), ("num", 2.0))
+    assert parse_answer("[[x], [2]]", spec) == ("matrix", 2, 1, [("var", 0), ("num", 2.0)])
+    # A part without variables is computed as it is read.
+    assert parse_answer("x^(2 * 3) + max(1, 2) - 2^-1", spec) == (
+        "sum", [("add", ("pow", ("var", 0), ("num", 6.0))), ("add", ("num", 2.0)), ("sub", ("num", 0.5))]
+    )  # fmt: skip
+    assert parse_answer("0" * 60 + "1", spec) == ("num", 1.0)
+    assert parse_answer("1" * 50 + "e5", spec) == ("num", float("1" * 50 + "e5"))
+    assert parse_answer("1" * 25 + "." + "1" * 25, spec) == ("num", float("1" * 25 + "." + "1" * 25))
+
+
+# One construct nested n times, each level one deeper: MAX_DEPTH levels are read, one more is refused.
+NESTINGS = {
+    "sign": lambda n: "-" * n + "x",
+    "sum": lambda n: "(x + " * n + "x" + ")" * n,
+    "product": lambda n: "(x * " * n + "x" + ")" * n,
+    "power": lambda n: "x^" * n + "x",
+    "call": lambda n: "sin(" * n + "x" + ")" * n,
+    "power of a call": lambda n: r"\sin^{" * n + "x" + "} x" * n,
+    "fraction": lambda n: r"\frac{x}{" * n + "x" + "}" * n,
+    "numerator": lambda n: r"\frac{" * n + "x" + "}{x}" * n,
+    "root": lambda n: r"\sqrt[x]{" * n + "x" + "}" * n,
+    "radicand": lambda n: r"\sqrt[" * n + "x" + "]{x}" * n,
+}
+
+
+@pytest.mark.parametrize("construct", NESTINGS)
+def test_the_depth_limit_holds_for_every_construct(construct):
+    spec = {"names": {"x": 0}, "variables": ["x"]}
+    deepest = NESTINGS[construct](answers.MAX_DEPTH)
+    parse_answer(deepest, spec)
+    parse_answer("[" + NESTINGS[construct](answers.MAX_DEPTH - 1) + "]", spec)  # a matrix's entries are one level down
+    for too_deep in (NESTINGS[construct](answers.MAX_DEPTH + 1), "[" + deepest + "]"):
+        with pytest.raises(AnswerSyntaxError, match=r"^The answer is nested too deeply \(more than 100 levels\)\.$"):
+            parse_answer(too_deep, spec)
+
+
+def test_the_size_limit_counts_numbers_names_and_operations():
+    spec = {"names": {"x": 0}, "variables": ["x"]}
+    parse_answer("+".join(["x"] * (answers.MAX_NODES - 1)), spec)  # a sum and its 999 terms
+    too_big = r"^The answer is too long \(more than 1000 numbers, names and operations\)\.$"
+    with pytest.raises(AnswerSyntaxError, match=too_big):
+        parse_answer("+".join(["x"] * answers.MAX_NODES), spec)
+
+
+def test_the_digit_limit_counts_significant_digits():
+    spec = {"names": {}, "variables": []}
+    parse_answer("1" * answers.MAX_DIGITS, spec)
+    parse_answer("1" * answers.MAX_DIGITS + "E5", spec)
+    with pytest.raises(AnswerSyntaxError, match="has too many digits"):
+        parse_answer("1" * answers.MAX_DIGITS + "1E5", spec)
+
+
+# Runs answer-box.js under Node on a page of stand-in boxes: each box gets a spec and an answer, is
+# checked as a click checks it, and gives back its class and feedback.
+PAGE_IN_NODE = """
+const boxes = JSON.parse(require("fs").readFileSync(0, "utf8")).map(([spec, answer]) => {
+  const box = { classes: new Set(), feedback: { textContent: "" }, dataset: { answer: JSON.stringify(spec) } };
+  box.classList = { add: (c) => box.classes.add(c), remove: (...cs) => cs.forEach((c) => box.classes.delete(c)) };
+  const input = { value: answer, addEventListener() {} };
+  const button = { addEventListener: (event, handler) => (box.check = handler) };
+  const parts = { ".answer-input": input, ".answer-feedback": box.feedback, ".answer-check": button };
+  box.querySelector = (selector) => parts[selector];
+  return box;
+});
+globalThis.document = { addEventListener: (event, ready) => ready(), querySelectorAll: () => boxes };
+"""
+PAGE_RESULTS = (
+    "\nprocess.stdout.write(JSON.stringify(boxes.map((b) => (b.check(), [[...b.classes], b.feedback.textContent]))));"
+)
+
+
+def page_verdicts(checks: list[tuple[dict, str]], folder: Path) -> list[tuple[str, str]]:
+    """(verdict, feedback) of the page's script for each (spec, answer)."""
+    page = folder / "page.js"
+    page.write_text(PAGE_IN_NODE + answer_box.language_script() + BOX_JS.read_text(encoding="utf-8") + PAGE_RESULTS)
+    result = subprocess.run(["node", str(page)], input=json.dumps(checks), capture_output=True, text=True, check=True)
+    verdicts = {"answer-correct": "correct", "answer-wrong": "incorrect", "answer-error": "invalid"}
+    return [(verdicts[c], feedback) for (c,), feedback in json.loads(result.stdout)]
+
+
+def test_the_page_gives_the_same_feedback_word_for_word(tmp_path):
+    """The cases above, through answer-box.js: matrices and constants too, which no box of the book has."""
+    word = {"names": {"x": 0, "y": 1}, "variables": ["x", "y"], "points": [[3.0, 4.0]], "values": [[7.0]],
+            "shape": None, "terms": []}  # fmt: skip
+    checks = [(answer_spec(expected), answer) for expected, answer, _ in FEEDBACK]
+    checks += [(word, answer) for answer, _ in MESSAGES]
+    python = [(v.verdict, v.feedback) for v in (judge(answer, spec) for spec, answer in checks)]
+    assert page_verdicts(checks, tmp_path) == python
+    assert [f for _, f in python] == [f for *_, f in FEEDBACK] + [m for _, m in MESSAGES]

@@ -305,11 +305,22 @@
   // ------------------------------------------------------------------------------------ judging
 
   const close = (a, b) => Math.abs(a - b) <= RTOL * Math.max(Math.abs(a), Math.abs(b)) + ATOL;
-  const values = (tree, point) => (tree[0] === "matrix" ? tree[3].map((e) => evaluate(e, point)) : [evaluate(tree, point)]);
+  // The answer's entries at a point: each a value, or the catalogue key of why it has none.
+  const values = (tree, point) =>
+    (tree[0] === "matrix" ? tree[3] : [tree]).map((e) => {
+      try {
+        return evaluate(e, point);
+      } catch (error) {
+        if (!(error instanceof Undefined)) throw error;
+        return error.message;
+      }
+    });
   const describe = (shape) => (shape ? message("matrix", { rows: shape[0], cols: shape[1] }) : MESSAGES.scalar);
   const verdict = (v, feedback) => ({ verdict: v, feedback });
   const join = (feedback, slip) => feedback + (slip ? ` ${slip}` : "");
-  const undefinedAnywhere = (got) => got.some((g) => typeof g === "string");
+  // At each point, why the answer has no value there (its first entry without one), or null.
+  const undefinedAt = (got) => got.map((g) => g.find((v) => typeof v === "string") ?? null);
+  const undefinedAnywhere = (got) => undefinedAt(got).some((u) => u !== null);
 
   function judge(answer, spec) {
     const started = performance.now();
@@ -319,14 +330,9 @@
       tree = new Reader(spec).read(parse(answer));
       for (const point of spec.points) {
         if ((performance.now() - started) / 1000 > limits.seconds) fail("time");
-        try {
-          got.push(values(tree, point));
-        } catch (e) {
-          if (!(e instanceof Undefined)) throw e;
-          got.push(e.message);
-        }
+        got.push(values(tree, point));
       }
-      if (got.every((g) => typeof g === "string")) fail("nowhere", { reason: MESSAGES[got[0]] });
+      if (undefinedAt(got).every((u) => u !== null)) fail("nowhere", { reason: MESSAGES[undefinedAt(got)[0]] });
     } catch (e) {
       if (e instanceof Invalid) return verdict("invalid", e.message);
       throw e;
@@ -339,12 +345,14 @@
     }
     for (let i = 0; i < spec.points.length; i += 1) {
       const [point, g, want] = [spec.points[i], got[i], spec.values[i]];
-      const wrong = want.findIndex((w, k) => typeof g === "string" || !close(g[k], w));
+      const wrong = want.findIndex((w, k) => typeof g[k] === "string" || !close(g[k], w));
       if (wrong === -1) continue;
       const where = spec.variables.map((n, k) => `${n} = ${fmt(point[k])}, `).join("");
       const params = { where: where ? `at ${where}` : "", want: fmt(want[wrong]), entry: "" };
       if (shape) params.entry = message("entry", { row: Math.floor(wrong / shape[1]) + 1, col: (wrong % shape[1]) + 1 });
-      if (typeof g === "string") return verdict("incorrect", message("wrong_undefined", { reason: MESSAGES[g], ...params }));
+      if (typeof g[wrong] === "string") {
+        return verdict("incorrect", message("wrong_undefined", { reason: MESSAGES[g[wrong]], ...params }));
+      }
       const feedback = message("wrong", { got: fmt(g[wrong]), ...params });
       return verdict("incorrect", join(feedback, undefinedAnywhere(got) ? "" : slip(got, spec)));
     }
@@ -366,14 +374,16 @@
     const { shape, values: want } = spec;
     if (shape && shape[0] === shape[1] && shape[0] > 1 && transposed(got, spec)) return MESSAGES.transposed;
     const pairs = got.flatMap((g, p) => g.map((a, k) => [a, want[p][k]]));
+    // Any number is a multiple of a constant, and differs from it by a constant: no news.
+    const varies = !pairs.every(([, e]) => close(e, pairs[0][1]));
     const base = pairs.find(([, e]) => Math.abs(e) > ATOL);
     if (base && base[0] !== 0 && pairs.every(([a, e]) => close(a, (base[0] / base[1]) * e))) {
       const ratio = base[0] / base[1];
       for (const [key, factor] of [["sign", -1], ["double", 2], ["half", 0.5]]) if (close(ratio, factor)) return MESSAGES[key];
-      if (pairs.length > 1) return message("multiple", { ratio: fmt(ratio) });
+      if (varies) return message("multiple", { ratio: fmt(ratio) });
     }
     const offset = pairs[0][0] - pairs[0][1];
-    if (spec.variables.length && pairs.length > 1 && pairs.every(([a, e]) => close(a - e, offset))) {
+    if (varies && pairs.every(([a, e]) => close(a - e, offset))) {
       return message("offset", { offset: fmt(offset) });
     }
     for (const term of spec.terms) {
