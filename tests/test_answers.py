@@ -107,16 +107,25 @@ def test_a_matrix_spec_and_matrix_answers():
 
 
 def test_an_undefined_sigma_in_the_expected_expression_is_the_logistic_function():
-    sigma = sp.Function("sigma")
-    assert check_answer("1/(1 + exp(-x))", sigma(x)).correct
+    for name in ("sigma", "σ"):
+        assert check_answer("1/(1 + exp(-x))", sp.Function(name)(x)).correct
+    with pytest.raises(TypeError):  # any other undefined function has no value
+        answer_spec(sp.Function("f")(x))
+
+
+def test_check_answer_passes_the_extra_names_and_the_domain_on():
+    c = sp.Symbol("c", real=True)
+    assert check_answer("x + c - c", x, symbols=[c]).correct
+    assert check_answer("x + c - c", x).feedback.startswith("Unknown name 'c'")
+    assert check_answer("abs(x)", x, domain={x: (-2.0, -1.0)}).feedback.startswith("Not quite: at x = -1.")
 
 
 def test_expected_must_be_sympy_with_symbols():
-    with pytest.raises(TypeError, match="not a str"):
+    with pytest.raises(TypeError, match=r"^expected must be a SymPy object, not a str$"):
         answer_spec("x")
     with pytest.raises(TypeError, match="must be SymPy Symbols"):
         answer_spec(x, [sp.Function("f")(x)])
-    with pytest.raises(TypeError, match="must be a str"):
+    with pytest.raises(TypeError, match=r"^the answer must be a str, not int$"):
         parse_answer(3, answer_spec(x))
 
 
@@ -128,6 +137,14 @@ def test_the_spec_names_every_spelling_of_each_variable_by_its_place():
     }  # fmt: skip
     assert answer_spec(sp.Symbol("epsilon"))["names"] == {"epsilon": 0, "eps": 0}
     assert answer_spec(sp.Symbol(r"\theta_{a b}"))["names"] == {"theta_ab": 0, "thetaab": 0}
+    assert answer_spec(sp.Symbol("X_Y"))["names"] == {"X_Y": 0, "XY": 0}
+
+
+def test_each_spec_is_a_copy_and_domains_are_matched_by_name():
+    first = answer_spec(x * y, domain={y: (0.0, 1.0), x: (2.0, 3.0)})
+    assert all(2 <= px <= 3 and 0 <= py <= 1 for px, py in first["points"])
+    first["points"][0][0] = first["names"]["x"] = None
+    assert answer_spec(x * y, domain={y: (0.0, 1.0), x: (2.0, 3.0)}) != first
 
 
 # ------------------------------------------------------------------------------------- the language
@@ -166,6 +183,8 @@ def test_the_language_at_x_3_y_4(text, value):
         ("epsilon", ["epsilon", r"\epsilon", r"\varepsilon", "ε", "ϵ", "eps"]),
         ("eps", ["eps", "epsilon", "ε"]),
         ("θ_1", ["theta_1", r"\theta_1", "θ₁", r"\vartheta_{1}"]),
+        ("X", ["X"]),
+        ("W_X", ["W_X", "W_{X}", "WX"]),
     ],
 )
 def test_a_symbol_answers_to_its_spellings(name, typed):
@@ -354,6 +373,8 @@ DOUBLE = " It is 2 times the expected one: a factor of 2 too many."
 HALF = " It is half the expected one: a factor of 2 is missing."
 TRANSPOSED = " Your answer is the transpose of the expected one: a gradient has the shape of its variable."
 AT_ABXY = "at a = 0.5478, b = -0.9209, x = -1.836, y = -1.934, your answer gives "
+NOT_USABLE = "This is not a usable formula: it "
+TOO_LARGE = NOT_USABLE + "gives a number too large to work with at every check point."
 FEEDBACK = [
     (x**2, "x^2", CORRECT),
     (x**2, "x^3", AT_X + "0.1644 but the expected value is 0.3001."),
@@ -368,6 +389,14 @@ FEEDBACK = [
     ),
     (x**2, "x^2+1", AT_X + "1.3 but the expected value is 0.3001. It differs from the expected one by a constant (1)."),
     (x**2, "x^2 + 1/(x-1)", AT_X + "-1.912 but the expected value is 0.3001."),
+    (x**2, "abs(x) x", "Not quite: at x = -0.9209, your answer gives -0.848 but the expected value is 0.848."),
+    (x**2, "0", AT_X + "0 but the expected value is 0.3001."),
+    (sp.Integer(0), "0", CORRECT),
+    (sp.Integer(10**6), "1000000.0001", CORRECT),
+    (sp.Integer(10**6), "1000000.01", "Not quite: your answer gives 1000000 but the expected value is 1000000."),
+    (x, "x + exp(10000 x^2)", TOO_LARGE),
+    (x, "x * 10^300 * 10^300 / 10^300", TOO_LARGE),
+    (x, "log(-x) + sqrt(x)", NOT_USABLE + "takes the logarithm of a number that is not positive at every check point."),
     (x**2 + y, "x^2-y", AT_XY + "1.221 but the expected value is -0.6207. The term y seems to have the wrong sign."),
     (x**2 + y, "x^2", AT_XY + "0.3001 but the expected value is -0.6207. The term y seems to be missing."),
     (x**2 + y, "x^2+2y", AT_XY + "-1.542 but the expected value is -0.6207. The term y seems to be counted twice."),
@@ -472,15 +501,19 @@ FEEDBACK = [
         "[0, -2]",
         "Not quite: in entry (2, 1), your answer gives -2 but the expected value is 2." + SIGN,
     ),
+    (sp.Matrix([0, 0]), "[1, 1]", "Not quite: in entry (1, 1), your answer gives 1 but the expected value is 0."),
 ]
 
 
-@pytest.mark.parametrize(("expected", "answer", "feedback"), FEEDBACK, ids=[f"{e}|{t}" for e, t, _ in FEEDBACK])
+@pytest.mark.parametrize(
+    ("expected", "answer", "feedback"), FEEDBACK, ids=[f"feedback-{n}" for n in range(len(FEEDBACK))]
+)
 def test_the_feedback_word_for_word(expected, answer, feedback):
     assert check_answer(answer, expected).feedback == feedback
 
 
 # (answer, the whole message) for an answer over x and y that is not a usable formula.
+MAY_USE = "the answer may use x, y, e, pi, exp, log, sqrt, sin, cos, tan, sinh, cosh, tanh, sigma, abs, max, min."
 MESSAGES = [
     ("", "Type a formula first."),
     ("   ", "Type a formula first."),
@@ -496,21 +529,11 @@ MESSAGES = [
     ("[[x, y], [x]]", "The rows of the matrix have different lengths."),
     ("[[x, y], x]", "Write a matrix as [[a, b], [c, d]] (its rows) or [a, b] (a column), not a mix of the two."),
     ("[x, [x, y]]", "Write a matrix as [[a, b], [c, d]] (its rows) or [a, b] (a column), not a mix of the two."),
-    (
-        "z",
-        "Unknown name 'z': the answer may use x, y, e, pi, exp, log, sqrt, sin, cos, tan, sinh, cosh, tanh, sigma, "
-        "abs, max, min.",
-    ),
-    (
-        "xz",
-        "Unknown name 'xz': the answer may use x, y, e, pi, exp, log, sqrt, sin, cos, tan, sinh, cosh, tanh, sigma, "
-        "abs, max, min.",
-    ),
-    (
-        "abcdefghijklmnopqrstuvwxyz",
-        "Unknown name 'abcdefghijklmnopqrst…': the answer may use x, y, e, pi, exp, log, sqrt, sin, cos, tan, sinh, "
-        "cosh, tanh, sigma, abs, max, min.",
-    ),
+    ("z", "Unknown name 'z': " + MAY_USE),
+    ("xz", "Unknown name 'xz': " + MAY_USE),
+    ("abcdefghijklmnopqrst", "Unknown name 'abcdefghijklmnopqrst': " + MAY_USE),
+    ("abcdefghijklmnopqrstu", "Unknown name 'abcdefghijklmnopqrst…': " + MAY_USE),
+    ("abcdefghijklmnopqrstuvwxyz", "Unknown name 'abcdefghijklmnopqrst…': " + MAY_USE),
     ("sin(x, y)", "sin takes one argument, not 2."),
     (r"\ln(x, y)", "log takes one argument, not 2."),
     ("max(" + ", ".join(["x"] * 21) + ")", "max takes 1 to 20 arguments, not 21."),
@@ -519,6 +542,8 @@ MESSAGES = [
     (r"-\cos x y", "Put the argument of cos in parentheses, e.g. cos(…): it is not clear where it ends."),
     (r"x \tan x y", "Put the argument of tan in parentheses, e.g. tan(…): it is not clear where it ends."),
     (r"x / \exp x y", "Put the argument of exp in parentheses, e.g. exp(…): it is not clear where it ends."),
+    (r"\log x y * x", "Put the argument of log in parentheses, e.g. log(…): it is not clear where it ends."),
+    (r"\log x y / x", "Put the argument of log in parentheses, e.g. log(…): it is not clear where it ends."),
     (r"x * \log x y", "Put the argument of log in parentheses, e.g. log(…): it is not clear where it ends."),
     ("1" * 51, "The number '11111111111111111111…' has too many digits (at most 50)."),
     ("1" + "0" * 50, "The number '10000000000000000000…' has too many digits (at most 50)."),
@@ -537,7 +562,7 @@ MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize(("answer", "says"), MESSAGES, ids=[m for _, m in MESSAGES])
+@pytest.mark.parametrize(("answer", "says"), MESSAGES, ids=[f"message-{n}" for n in range(len(MESSAGES))])
 def test_an_unusable_answer_is_told_why_word_for_word(answer, says):
     spec = {"names": {"x": 0, "y": 1}, "variables": ["x", "y"]}
     with pytest.raises(AnswerSyntaxError) as error:
@@ -550,13 +575,14 @@ SAME = [
     (r"\sin x \cdot y", "sin(x) * y"), (r"2\sin x", "2 sin(x)"), (r"\sin^2 x", "sin(x)^2"), (r"\sin^{2} x", "sin(x)^2"),
     (r"\sin^2(x)", "sin(x)^2"), (r"\sqrt[3]{x}", "x^(1/3)"), (r"\frac{x}{y}", "x / y"), ("\\frac12 x", "0.5 x"),
     (r"\begin {bmatrix} x \end {bmatrix}", "[x]"), (r"\begin{matrix} x & y \\ y & x \end{matrix}", "[[x, y], [y, x]]"),
+    (r"\sin x \cos y", "sin(x) cos(y)"), (r"\log x^2", "log(x^2)"), ("Wx_{1}", "W * x_1"), ("Wx1", "W * x_1"),
     ("xy", "x * y"), ("-x", "-(x)"), ("x - y + x", "(x - y) + x"), ("x^y^x", "x^(y^x)"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("text", "same"), SAME, ids=[t for t, _ in SAME])
+@pytest.mark.parametrize(("text", "same"), SAME, ids=[f"spelling-{n}" for n in range(len(SAME))])
 def test_spellings_of_one_answer_read_as_one_tree(text, same):
-    spec = {"names": {"x": 0, "y": 1}, "variables": ["x", "y"]}
+    spec = answer_spec(sum(sp.symbols("x y W x_1", real=True)))
     assert parse_answer(text, spec) == parse_answer(same, spec)
 
 
@@ -570,6 +596,8 @@ def test_the_trees_the_reader_builds():
     assert parse_answer("x^(2 * 3) + max(1, 2) - 2^-1", spec) == (
         "sum", [("add", ("pow", ("var", 0), ("num", 6.0))), ("add", ("num", 2.0)), ("sub", ("num", 0.5))]
     )  # fmt: skip
+    assert parse_answer("x^(1 + 2 * 3)", spec) == ("pow", ("var", 0), ("num", 7.0))
+    assert parse_answer("0^0.5", spec) == ("num", 0.0) and parse_answer("2^1000", spec) == ("num", 2.0**1000)
     assert parse_answer("0" * 60 + "1", spec) == ("num", 1.0)
     assert parse_answer("1" * 50 + "e5", spec) == ("num", float("1" * 50 + "e5"))
     assert parse_answer("1" * 25 + "." + "1" * 25, spec) == ("num", float("1" * 25 + "." + "1" * 25))
@@ -582,7 +610,7 @@ NESTINGS = {
     "product": lambda n: "(x * " * n + "x" + ")" * n,
     "power": lambda n: "x^" * n + "x",
     "call": lambda n: "sin(" * n + "x" + ")" * n,
-    "power of a call": lambda n: r"\sin^{" * n + "x" + "} x" * n,
+    "power_of_a_call": lambda n: r"\sin^{" * n + "x" + "} x" * n,
     "fraction": lambda n: r"\frac{x}{" * n + "x" + "}" * n,
     "numerator": lambda n: r"\frac{" * n + "x" + "}{x}" * n,
     "root": lambda n: r"\sqrt[x]{" * n + "x" + "}" * n,
