@@ -256,8 +256,7 @@ def answer_spec(
     """
     if isinstance(expected, str):
         raise TypeError("expected must be a SymPy object, not a str")
-    matrix = isinstance(expected, sp.MatrixBase)
-    expected = _logistic(sp.ImmutableMatrix(expected) if matrix else _sympify(expected))
+    expected = _logistic(_sympify(expected))  # a Matrix becomes an ImmutableMatrix
     bad = [s for s in [*expected.free_symbols, *symbols] if not isinstance(s, sp.Symbol)]
     if bad:
         raise TypeError(f"the variables of an answer must be SymPy Symbols, not {bad}")
@@ -289,9 +288,9 @@ def _parse(answer: str) -> Tree | Token:
     except UnexpectedCharacters as e:
         character = _quote(answer[e.pos_in_stream])
         raise AnswerSyntaxError(message("character", char=character, pos=e.pos_in_stream + 1)) from None
-    except UnexpectedInput as e:  # a token out of place; the end of the text is a token too ($END, or <EOF>)
+    except UnexpectedInput as e:  # a token out of place; the LALR parser reports the end of the text as $END
         token = e.token
-        if token.type in ("$END", "<EOF>"):
+        if token.type == "$END":
             raise AnswerSyntaxError(message("ends_early")) from None
         key = "missing_operator" if token.type == "NUMBER" else "unexpected"
         raise AnswerSyntaxError(message(key, token=_quote(token.value), pos=token.start_pos + 1)) from None
@@ -411,9 +410,9 @@ class _Reader:
 
     def fold(self, node: tuple) -> tuple:
         """A node without variables is computed at once: 1/0 or e^1000 is refused whatever the points."""
-        if node[0] == "num" or not all(isinstance(c, tuple) and c[0] == "num" for c in _children(node)):
-            if node[0] == "num" and not math.isfinite(node[1]):
-                self.fail("not_usable", reason=MESSAGES["large"])
+        if node[0] == "num" and not math.isfinite(node[1]):
+            self.fail("not_usable", reason=MESSAGES["large"])
+        if not all(isinstance(c, tuple) and c[0] == "num" for c in _children(node)):  # a number's child is its value
             return node
         try:
             return ("num", _evaluate(node, []))
@@ -460,7 +459,7 @@ def _split(text: str, names: Mapping[str, int]) -> list[str] | None:
     m = re.fullmatch(r"([A-Za-z]+)([0-9]*(?:_.*)?)", text)
     if not m or len(m[1]) < 2:
         return None
-    letters, tail = m[1], _name_key(m[2]) if m[2].startswith("_") else m[2]
+    letters, tail = m[1], _name_key(m[2])
 
     @functools.cache
     def rest(i: int) -> list[str] | None:

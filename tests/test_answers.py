@@ -502,6 +502,12 @@ FEEDBACK = [
         "Not quite: in entry (2, 1), your answer gives -2 but the expected value is 2." + SIGN,
     ),
     (sp.Matrix([0, 0]), "[1, 1]", "Not quite: in entry (1, 1), your answer gives 1 but the expected value is 0."),
+    # The transpose's entries laid out in the expected shape are not "the transpose".
+    (
+        sp.Matrix([[a, b, x], [y, 1, 2]]),
+        "[[a, y, b], [1, x, 2]]",
+        "Not quite: in entry (1, 2), " + AT_ABXY + "-1.934 but the expected value is -0.9209.",
+    ),
 ]
 
 

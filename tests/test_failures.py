@@ -105,3 +105,14 @@ def test_expect_failure_catches_records_and_rejects(tmp_path, monkeypatch):
     with pytest.raises(KeyError):
         with expect_failure(ValueError):
             raise KeyError("other kinds pass through")
+
+
+def test_a_caught_failure_reads_as_one_message_in_the_page_and_in_text():
+    """The page shows the kind and the message, escaped, in the box page.css styles; never a traceback."""
+    with expect_failure(ValueError) as caught:
+        raise ValueError("at x = 1: claimed <b>3</b> & got 2")
+    assert caught._repr_html_() == (
+        '<div class="caught-failure" role="note"><p class="caught-failure-title">Caught, as intended: '
+        "<code>ValueError</code></p><pre>at x = 1: claimed &lt;b&gt;3&lt;/b&gt; &amp; got 2</pre></div>"
+    )
+    assert repr(caught) == "Caught, as intended: ValueError\nat x = 1: claimed <b>3</b> & got 2"

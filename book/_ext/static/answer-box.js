@@ -82,7 +82,7 @@
     const m = /^([A-Za-z]+)([0-9]*(?:_[\s\S]*)?)$/.exec(text);
     if (!m || m[1].length < 2) return null;
     const letters = m[1];
-    const tail = m[2].startsWith("_") ? nameKey(m[2]) : m[2];
+    const tail = nameKey(m[2]);
     const memo = new Map();
     const rest = (i) => {
       if (memo.has(i)) return memo.get(i);
@@ -222,10 +222,8 @@
     }
 
     fold(node) {
-      if (node[0] === "num" || !children(node).every((c) => Array.isArray(c) && c[0] === "num")) {
-        if (node[0] === "num" && !Number.isFinite(node[1])) fail("not_usable", { reason: MESSAGES.large });
-        return node;
-      }
+      if (node[0] === "num" && !Number.isFinite(node[1])) fail("not_usable", { reason: MESSAGES.large });
+      if (!children(node).every((c) => Array.isArray(c) && c[0] === "num")) return node; // a number's child is its value
       try {
         return ["num", evaluate(node, [])];
       } catch (e) {
