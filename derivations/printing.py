@@ -120,11 +120,9 @@ class BookPrinter(LatexPrinter):
         if expr.could_extract_minus_sign():
             sign, args = "- ", (args[1:] if args[0] == -1 else [-args[0], *args[1:]])
         return sign + " ".join(
-            rf"\left({self._print(a)}\right)"
-            if isinstance(a, sp.HadamardProduct)
-            else self._print(a)
+            self._print(a)
             if not a.is_Matrix and not a.is_Add  # a scalar factor such as 1/(ns) or 1/2 needs no brackets
-            else self.parenthesize(a, 50)
+            else self.parenthesize(a, PRECEDENCE["Mul"])  # brackets a Hadamard product, as a sum
             for a in args
         )
 

@@ -335,6 +335,16 @@ def test_a_box_from_another_version_of_answerbox_fails_the_build(monkeypatch):
     ]
 
 
+def test_a_warning_names_the_page_it_is_about(caplog):
+    """A strict build fails on a warning from Sphinx's logger, which carries the page as its location."""
+    with caplog.at_level("WARNING", logger="sphinx.derivations.answer_box"):
+        answer_box.warn("a stale answer box", "book/x")
+    (record,) = caplog.records
+    assert (record.name, record.levelname, record.getMessage(), record.location) == (
+        "sphinx.derivations.answer_box", "WARNING", "a stale answer box", "book/x",
+    )  # fmt: skip
+
+
 def test_the_extension_writes_the_parser_after_an_html_build_only(tmp_path):
     class App:
         def __init__(self, kind: str) -> None:

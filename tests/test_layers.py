@@ -28,6 +28,12 @@ def test_a_step_with_indexed_names_is_verified_through_their_meaning():
     assert r"\hat{x}" in d.latex()
 
 
+def test_indexed_steps_are_verified_by_evaluation_unless_a_proof_is_asked_for():
+    assert centred_sum().prove is False
+    proved = IndexedCompactDerivation(sp.Integer(0), name="0", meaning={}, indexed={}, prove=True, seed=3)
+    assert proved.prove is True and proved.seed == 3
+
+
 def test_a_wrong_step_with_indexed_names_is_refused():
     with pytest.raises(StepError, match="Σ x̂"):
         centred_sum().step(sp.Sum(x[i], (i, 1, m)), "forgets the mean")
@@ -38,6 +44,7 @@ def test_expand_indexed_leaves_other_indexed_names_alone():
 
 
 def test_ones_survives_an_outer_product():
+    assert ones(3).shape == (3, 1)
     assert latex(ones(3) * ones(3).T) == r"\mathbf{1} \mathbf{1}^{\top}"
     assert (ones(3) * ones(3).T).subs(ones(3), sp.ones(3, 1)).doit() == sp.ones(3, 3)
 
@@ -51,6 +58,7 @@ def test_normalized_has_zero_mean_and_the_biased_variance():
     assert s == sp.sqrt(sp.Rational(42, 9))
     assert normalized(xs, sp.Integer(0), correction=1)[1] == sp.sqrt(7)
     assert normalized(xs, sp.Integer(0), center=False)[1] == sp.sqrt(sp.Rational(41, 3))
+    assert normalized(xs, sp.Integer(1))[1] == sp.sqrt(sp.Rational(42, 9) + 1)  # ε is added under the root
 
 
 def test_a_module_under_a_random_upstream_gradient_gives_its_backward_pass():

@@ -121,6 +121,7 @@ def test_the_books_relu_derivative_prints_as_h0_and_sympys_heaviside_is_left_alo
     assert latex(sp.Heaviside(z, 0)) == r"H_0\left(z\right)"
     assert latex(sp.Heaviside(z - 1, 0) ** 2) == r"H_0\left(z - 1\right)^{2}"
     assert latex(sp.Heaviside(z)) == r"\theta\left(z\right)"
+    assert latex(sp.Heaviside(z, sp.Rational(1, 2)) ** 2) == r"\left(\theta\left(z\right)\right)^{2}"
 
 
 def test_diag_of_a_vector_is_diag():
