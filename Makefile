@@ -47,7 +47,7 @@ texlive:
 bench: $(READY)
 	$(BIN)/python -m bench.run
 
-# Mutation testing of checks/ and derivations/ (slow, one worker, low priority); see bench/mutation.md.
+# Mutation testing of checks/ and derivations/ (25 minutes on two cores, low priority); see bench/mutation.md.
 mutation: $(READY)
 	nice -n 19 $(BIN)/mutmut run --max-children 2; $(BIN)/mutmut results
 

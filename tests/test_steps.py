@@ -131,6 +131,16 @@ def test_step_error_fields():
     assert err.this - err.previous == pytest.approx(1.0)
 
 
+def test_a_step_that_repeats_the_one_before_is_refused_by_name():
+    with pytest.raises(StepError) as caught:
+        Derivation((x + 1) ** 2, name="d").step(x**2 + 2 * x + 1, "expand").step(1 + 2 * x + x**2, "reorder")
+    assert str(caught.value) == (
+        "step 2 of derivation 'd' (reorder) shows step 1 again unchanged: a step must change something "
+        "(to introduce notation, write the step in it)"
+    )
+    assert (caught.value.derivation, caught.value.step, caught.value.why) == ("d", 2, "reorder")
+
+
 def test_step_errors_give_both_values_to_20_digits_and_name_the_entry():
     with pytest.raises(StepError) as caught:
         Derivation(x**2, name="d").step(x**2 + sp.Rational(1, 3), "wrong")
