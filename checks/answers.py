@@ -610,14 +610,16 @@ def judge(answer: str, spec: dict) -> AnswerVerdict:
             if time.monotonic() - started > TIME_LIMIT:
                 raise AnswerSyntaxError(message("time"))
             got.append(_values(tree, point))
-        if all(_undefined(got)):
-            raise AnswerSyntaxError(message("nowhere", reason=MESSAGES[_undefined(got)[0]]))
+        reasons = _undefined(got)
+        if all(reasons):
+            raise AnswerSyntaxError(message("nowhere", reason=MESSAGES[reasons[0]]))
     except AnswerSyntaxError as error:
         return AnswerVerdict("invalid", str(error))
     shape = [tree[1], tree[2]] if tree[0] == "matrix" else None
     if shape != spec["shape"]:
         feedback = message("shape", want=_describe(spec["shape"]), got=_describe(shape))
-        slip = _transposed(got, spec) if shape and spec["shape"] and shape == spec["shape"][::-1] else ""
+        flipped = shape and spec["shape"] and shape == spec["shape"][::-1]
+        slip = _transposed(got, spec) if flipped and not any(reasons) else ""
         return AnswerVerdict("incorrect", feedback + (" " + slip if slip else ""))
     for point, g, want in zip(spec["points"], got, spec["values"], strict=True):
         wrong = next((k for k in range(len(want)) if isinstance(g[k], str) or not _close(g[k], want[k])), None)
@@ -630,15 +632,14 @@ def judge(answer: str, spec: dict) -> AnswerVerdict:
         if isinstance(g[wrong], str):
             return AnswerVerdict("incorrect", message("wrong_undefined", reason=MESSAGES[g[wrong]], **params))
         feedback = message("wrong", got=_fmt(g[wrong]), **params)
-        slip = "" if any(_undefined(got)) else _slip(got, spec)
+        slip = "" if any(reasons) else _slip(got, spec)
         return AnswerVerdict("incorrect", feedback + (" " + slip if slip else ""))
     return AnswerVerdict("correct", message("correct", n=len(spec["points"])))
 
 
 def _transposed(got: list, spec: dict) -> str:
+    """The transposed slip's message if ``got`` (a value at every entry) is the transpose of the expected, else ''."""
     rows, cols = spec["shape"]
-    if any(_undefined(got)):
-        return ""
     same = all(
         _close(g[j * rows + i], w[i * cols + j])
         for g, w in zip(got, spec["values"], strict=True)
@@ -649,7 +650,7 @@ def _transposed(got: list, spec: dict) -> str:
 
 
 def _slip(got: list, spec: dict) -> str:
-    """The name of a common slip that explains every value of the answer, or ''."""
+    """The name of a common slip that explains every value of the answer (a value at every entry), or ''."""
     shape, want = spec["shape"], spec["values"]
     if shape and shape[0] == shape[1] and _transposed(got, spec):
         return MESSAGES["transposed"]

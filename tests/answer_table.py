@@ -14,6 +14,8 @@ from derivations.networks import sigmoid
 
 CASES_FILE = Path(__file__).with_name("answer_cases.yml")
 ASSUMPTIONS = {"real": {"real": True}, "positive": {"positive": True}}
+# The class answer-box.js gives a box for each verdict.
+BOX_CLASSES = {"correct": "answer-correct", "incorrect": "answer-wrong", "invalid": "answer-error"}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import sympy as sp
 from checks import answers
 from checks.answers import FUNCTIONS, AnswerSyntaxError, answer_spec, check_answer, judge, parse_answer
 from derivations import answer_box
-from tests.answer_table import box_spec, boxes, cases
+from tests.answer_table import BOX_CLASSES, box_spec, boxes, cases
 
 ROOT = Path(__file__).resolve().parents[1]
 BOX_JS = ROOT / "book" / "_ext" / "static" / "answer-box.js"
@@ -685,7 +685,7 @@ def page_verdicts(checks: list[tuple[dict, str]], folder: Path) -> list[tuple[st
     page = folder / "page.js"
     page.write_text(PAGE_IN_NODE + answer_box.language_script() + BOX_JS.read_text(encoding="utf-8") + PAGE_RESULTS)
     result = subprocess.run(["node", str(page)], input=json.dumps(checks), capture_output=True, text=True, check=True)
-    verdicts = {"answer-correct": "correct", "answer-wrong": "incorrect", "answer-error": "invalid"}
+    verdicts = {css: verdict for verdict, css in BOX_CLASSES.items()}
     return [(verdicts[c], feedback) for (c,), feedback in json.loads(result.stdout)]
 
 

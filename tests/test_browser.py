@@ -150,9 +150,8 @@ def test_the_chapters_display_glued_equations():
     assert sum(len(glue_labels(path)) for path in pages()) > 50
 
 
-CLASSES = {"correct": "answer-correct", "incorrect": "answer-wrong", "invalid": "answer-error"}
 # Types each answer into the page's box, clicks Check, and reads the box's classes and feedback back.
-RUN_BOX = """(answers) => {
+RUN_BOX = """([answers, verdictClasses]) => {
     const box = document.querySelector(".answer-box");
     const input = box.querySelector(".answer-input");
     const button = box.querySelector(".answer-check");
@@ -162,7 +161,7 @@ RUN_BOX = """(answers) => {
         const started = performance.now();
         button.click();
         const ms = performance.now() - started;
-        const classes = ["answer-correct", "answer-wrong", "answer-error"].filter((c) => box.classList.contains(c));
+        const classes = verdictClasses.filter((c) => box.classList.contains(c));
         return { classes, feedback: feedback.textContent, ms };
     });
 }"""
@@ -180,13 +179,13 @@ def test_the_table_of_answers_in_each_box(site, server, browser, box):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(server + answer_table.boxes()[box]["page"], wait_until="load")
         spec = json.loads(page.locator(".answer-box").first.get_attribute("data-answer"))
-        results = page.evaluate(RUN_BOX, [c.answer for c in cases])
+        results = page.evaluate(RUN_BOX, [[c.answer for c in cases], list(answer_table.BOX_CLASSES.values())])
     finally:
         context.close()
     differences = []
     for case, result in zip(cases, results, strict=True):
         python = judge(case.answer, spec)
-        if (result["classes"], result["feedback"]) != ([CLASSES[python.verdict]], python.feedback):
+        if (result["classes"], result["feedback"]) != ([answer_table.BOX_CLASSES[python.verdict]], python.feedback):
             differences.append(f"{case}: page {result['classes']} {result['feedback']!r}, Python {python}")
         elif python.verdict != case.verdict or case.says not in python.feedback:
             differences.append(f"{case}: expected {case.verdict} saying {case.says!r}, got {python}")

@@ -276,8 +276,9 @@ def _points(record: dict) -> str:
 
 
 def _points_cell(record: dict) -> str:
-    sort = {"proved": 0, "1 (counterexample)": 1}.get(_points(record), record["points"])
-    return f"<td data-sort='{sort}'>{_points(record)}</td>"
+    shown = _points(record)
+    sort = {"proved": 0, "1 (counterexample)": 1}.get(shown, record["points"])
+    return f"<td data-sort='{sort}'>{shown}</td>"
 
 
 def _result(record: dict) -> str:

@@ -317,19 +317,21 @@
   const join = (feedback, slip) => feedback + (slip ? ` ${slip}` : "");
   // At each point, why the answer has no value there (its first entry without one), or null.
   const undefinedAt = (got) => got.map((g) => g.find((v) => typeof v === "string") ?? null);
-  const undefinedAnywhere = (got) => undefinedAt(got).some((u) => u !== null);
 
   function judge(answer, spec) {
     const started = performance.now();
     let tree;
     const got = [];
+    let undefinedAnywhere;
     try {
       tree = new Reader(spec).read(parse(answer));
       for (const point of spec.points) {
         if ((performance.now() - started) / 1000 > limits.seconds) fail("time");
         got.push(values(tree, point));
       }
-      if (undefinedAt(got).every((u) => u !== null)) fail("nowhere", { reason: MESSAGES[undefinedAt(got)[0]] });
+      const reasons = undefinedAt(got);
+      if (reasons.every((u) => u !== null)) fail("nowhere", { reason: MESSAGES[reasons[0]] });
+      undefinedAnywhere = reasons.some((u) => u !== null);
     } catch (e) {
       if (e instanceof Invalid) return verdict("invalid", e.message);
       throw e;
@@ -338,7 +340,7 @@
     if (JSON.stringify(shape) !== JSON.stringify(spec.shape)) {
       const feedback = message("shape", { want: describe(spec.shape), got: describe(shape) });
       const flipped = shape && spec.shape && shape[0] === spec.shape[1] && shape[1] === spec.shape[0];
-      return verdict("incorrect", join(feedback, flipped ? transposed(got, spec) : ""));
+      return verdict("incorrect", join(feedback, flipped && !undefinedAnywhere ? transposed(got, spec) : ""));
     }
     for (let i = 0; i < spec.points.length; i += 1) {
       const [point, g, want] = [spec.points[i], got[i], spec.values[i]];
@@ -351,14 +353,14 @@
         return verdict("incorrect", message("wrong_undefined", { reason: MESSAGES[g[wrong]], ...params }));
       }
       const feedback = message("wrong", { got: fmt(g[wrong]), ...params });
-      return verdict("incorrect", join(feedback, undefinedAnywhere(got) ? "" : slip(got, spec)));
+      return verdict("incorrect", join(feedback, undefinedAnywhere ? "" : slip(got, spec)));
     }
     return verdict("correct", message("correct", { n: spec.points.length }));
   }
 
+  // got has a value at every entry (as for slip).
   function transposed(got, spec) {
     const [rows, cols] = spec.shape;
-    if (undefinedAnywhere(got)) return "";
     for (let p = 0; p < got.length; p += 1) {
       for (let i = 0; i < rows; i += 1) {
         for (let j = 0; j < cols; j += 1) if (!close(got[p][j * rows + i], spec.values[p][i * cols + j])) return "";
