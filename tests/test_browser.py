@@ -19,7 +19,7 @@ import pytest
 
 from checks.answers import TIME_LIMIT, judge
 from conftest import toc_chapters
-from tests import answer_table, layout
+from tests import accessibility, answer_table, layout
 from tests.conftest import ROOT
 from tests.layout import CHROMIUM, CHROMIUM_ARGS, wait_for_typesetting
 
@@ -274,3 +274,145 @@ def test_every_listed_wide_display_exists_and_is_wide(site, server, browser):
                 widest[d["id"]] = max(widest.get(d["id"], 0), d["overflow"])
         for display in displays:
             assert widest.get(display, 0) > 0, f"{page}#{display} is listed as wide but fits: remove it from the list"
+
+
+def correct_answers(path: str) -> dict[int, str]:
+    """An answer the first box of ``path`` accepts, from the table of answers (by the box's index on the page)."""
+    for name, box in answer_table.boxes().items():
+        if box["page"] == path:
+            right = [c.answer for c in answer_table.cases() if c.box == name and c.verdict == "correct"]
+            return {0: right[0]} if right else {}
+    return {}
+
+
+@pytest.mark.parametrize("width", layout.WIDTHS)
+@pytest.mark.parametrize("path", pages())
+def test_no_wcag_violation(site, server, browser, path, width):
+    """axe-core finds no WCAG 2.1 A or AA violation on the page, with every <details> and solution opened,
+    nor in any state of its answer boxes: empty, wrong, refused and (where the table knows an answer) correct."""
+    context = browser.new_context(viewport={"width": width, "height": layout.WIDTHS[width]})
+    try:
+        page = context.new_page()
+        page.goto(server + path, wait_until="networkidle")
+        wait_for_typesetting(page)
+        found = accessibility.scan_every_state(page, correct_answers(path))
+    finally:
+        context.close()
+    problems = [
+        line for state, violations in found.items() for line in accessibility.describe(path, width, state, violations)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_accessibility_scan_can_fail(browser):
+    """The scan reports what it should: faint text and an image without a text alternative."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_content(
+            '<html lang="en"><head><title>t</title></head><body><main>'
+            '<p style="color: #aaa; background: #fff">faint text</p><img src="data:,"></main></body></html>'
+        )
+        rules = {v["rule"] for v in accessibility.scan(page)}
+    finally:
+        context.close()
+    assert {"color-contrast", "image-alt"} <= rules, rules
+
+
+# Where keyboard focus is, and whether it can be seen: an outline or a box shadow.
+FOCUSED = """() => {
+    const node = document.activeElement;
+    const style = getComputedStyle(node);
+    return {
+        classes: node.className && node.className.baseVal === undefined ? node.className : "",
+        tag: node.tagName.toLowerCase(),
+        visible: (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== "none",
+    };
+}"""
+
+
+def tab_to(page, wanted, limit: int = 600) -> dict:
+    """Press Tab until focus is on an element ``wanted`` accepts; the focused element (fails past ``limit``)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if wanted(focused):
+            return focused
+    raise AssertionError(f"{limit} presses of Tab never reached the element")
+
+
+def test_an_exercise_end_to_end_by_keyboard(site, server, browser):
+    """With the keyboard alone: reach the answer box, type, check with Enter, then open the hidden code, the
+    solution and a wide formula's box; focus is visible at every stop and the verdict is announced."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server + "book/log_sum_exp.html", wait_until="networkidle")
+        summary = tab_to(page, lambda f: f["tag"] == "summary")
+        assert summary["visible"], summary
+        page.keyboard.press("Enter")
+        assert page.evaluate("() => document.activeElement.parentElement.open"), "Enter did not open the hidden code"
+        focused = tab_to(page, lambda f: "answer-input" in f["classes"])
+        assert focused["visible"], focused
+        page.keyboard.type("sigma(x_1 - x_2)")
+        page.keyboard.press("Enter")
+        box = page.locator(".answer-box").first
+        assert "answer-correct" in box.get_attribute("class").split()
+        assert box.locator(".answer-feedback").get_attribute("aria-live") == "polite"
+        page.keyboard.press("Tab")
+        button = page.evaluate(FOCUSED)
+        assert "answer-check" in button["classes"] and button["visible"], button
+        page.keyboard.press("Space")
+        assert "Correct" in box.locator(".answer-feedback").inner_text()
+        toggle = tab_to(page, lambda f: "toggle-button" in f["classes"])
+        assert toggle["visible"], toggle
+        page.keyboard.press("Enter")
+        assert page.evaluate("() => document.activeElement.getAttribute('aria-expanded')") == "true"
+        solution = page.evaluate(
+            """() => { const node = document.getElementById(document.activeElement.dataset.target);
+                       return {hidden: node.classList.contains("toggle-hidden"), height: node.offsetHeight}; }"""
+        )
+        assert not solution["hidden"] and solution["height"] > 0, solution
+    finally:
+        context.close()
+
+
+def test_the_ledger_sorts_by_keyboard(site, server, browser):
+    """Each heading of the ledger's tables is a button: Tab reaches it, Enter and Space sort by it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server + "book/ledger.html", wait_until="networkidle")
+        focused = tab_to(page, lambda f: "sort-button" in f["classes"])
+        assert focused["visible"], focused
+        order = "() => document.activeElement.closest('th').getAttribute('aria-sort')"
+        page.keyboard.press("Enter")
+        assert page.evaluate(order) == "ascending"
+        page.keyboard.press("Space")
+        assert page.evaluate(order) == "descending"
+    finally:
+        context.close()
+
+
+def test_a_screen_reader_reads_a_derivations_reasons_in_order(site, server, browser):
+    """A derivation's reasons are drawn in the SVG; a screen reader gets them from the hidden MathML, as text
+    between the lines they connect, and their grey has at least 4.5:1 against the page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server + "book/normalization.html", wait_until="networkidle")
+        display = page.locator("#equation-eq-normalization-variance")
+        spoken = display.locator("mjx-assistive-mml").text_content()
+        svg_hidden = display.locator("svg").first.get_attribute("aria-hidden")
+        colours = page.evaluate(
+            """() => Array.from(document.querySelectorAll("#equation-eq-normalization-variance .derivation-reason"))
+                .map((n) => getComputedStyle(n).color)"""
+        )
+        background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    finally:
+        context.close()
+    assert svg_hidden == "true", "the SVG is not hidden from screen readers: they would read it twice"
+    first, second = spoken.find("chain rule with"), spoken.find("the deviations sum to zero")
+    assert 0 < first < second, spoken
+    assert spoken.index("=", first) < second, "the step between the two reasons is not read between them"
+    assert colours and all(accessibility.contrast(c, background) >= 4.5 for c in colours), (colours, background)

@@ -36,6 +36,12 @@ DISPLAY = re.compile(r"\\\[(.*?)\\\]", re.S)
 #: it is marked ``wide-inline`` and scrolls inside its own box where it does not fit, rather than being cut off.
 WIDE_INLINE_EX = 30
 SVG_WIDTH = re.compile(r'<svg [^>]*width="([0-9.]+)ex"')
+#: How MathJax draws a derivation's reasons, which are set in ``\color{gray}`` (derivations/steps.py). No one
+#: grey reaches WCAG's 4.5:1 on both the light and the dark theme's background, so on the page a reason takes
+#: its colour from page.css (``.derivation-reason``), a grey for each theme. The MathML keeps the reasons as
+#: text between the lines they connect, which is where a screen reader reads them.
+REASON_GREY = 'fill="gray" stroke="gray"'
+THEMED_REASON = 'class="derivation-reason" fill="currentColor" stroke="currentColor"'
 
 
 def formulas_of(page: str) -> list[tuple[str, bool]]:
@@ -70,7 +76,8 @@ def replace_math(page: str, rendered: list[str], glyphs: str) -> str:
     page = INLINE.sub(lambda m: m.group(1) + _marked_if_wide(next(pieces)) + m.group(3), page)
 
     def display(block: re.Match) -> str:
-        return block.group(1) + DISPLAY.sub(lambda m: next(pieces), block.group(2)) + block.group(3)
+        formulas = DISPLAY.sub(lambda m: next(pieces).replace(REASON_GREY, THEMED_REASON), block.group(2))
+        return block.group(1) + formulas + block.group(3)
 
     page = DISPLAY_BLOCK.sub(display, page)
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + glyphs, page, count=1)
@@ -79,7 +86,10 @@ def replace_math(page: str, rendered: list[str], glyphs: str) -> str:
 def _marked_if_wide(formula: str) -> str:
     width = SVG_WIDTH.search(formula)
     if width and float(width.group(1)) > WIDE_INLINE_EX:
-        return formula.replace('<mjx-container class="MathJax"', '<mjx-container class="MathJax wide-inline"', 1)
+        # A box that scrolls must be reachable by keyboard, to scroll it with the arrow keys (WCAG 2.1.1).
+        return formula.replace(
+            '<mjx-container class="MathJax"', '<mjx-container class="MathJax wide-inline" tabindex="0"', 1
+        )
     return formula
 
 
