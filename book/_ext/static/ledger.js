@@ -1,13 +1,20 @@
-// Sortable ledger tables: click a heading to sort by that column (numbers by data-sort when given).
+// Sortable ledger tables: a heading is a button (reachable by Tab, pressed with Enter or Space) that sorts
+// by its column, numbers by data-sort when given; aria-sort tells a screen reader the order.
 document.addEventListener("DOMContentLoaded", () => {
   for (const table of document.querySelectorAll("table.sortable")) {
-    table.querySelectorAll("thead th").forEach((th, column) => {
-      th.style.cursor = "pointer";
-      th.title = "Sort by this column";
-      th.addEventListener("click", () => {
+    const headings = Array.from(table.querySelectorAll("thead th"));
+    headings.forEach((th, column) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort-button";
+      button.title = "Sort by this column";
+      button.append(...th.childNodes);
+      th.append(button);
+      button.addEventListener("click", () => {
         const body = table.tBodies[0];
-        const ascending = th.dataset.order !== "asc";
-        th.dataset.order = ascending ? "asc" : "desc";
+        const ascending = th.getAttribute("aria-sort") !== "ascending";
+        headings.forEach((other) => other.removeAttribute("aria-sort"));
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
         const key = (row) => {
           const cell = row.cells[column];
           const raw = cell.dataset.sort ?? cell.textContent.trim();
