@@ -17,6 +17,7 @@ same operations, so one function of its inputs runs in either mode.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Self
 
 import numpy as np
 
@@ -44,7 +45,26 @@ def _softmax(a: Array, axis: int) -> Array:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-class Tensor:
+class _Arithmetic:
+    """The operators both modes derive from their own ``+`` and ``×``."""
+
+    def __neg__(self) -> Self:
+        return self * -1.0
+
+    def __sub__(self, other: Self | float) -> Self:
+        return self + (-other)
+
+    def __truediv__(self, other: float) -> Self:
+        return self * (1.0 / other)
+
+    def __radd__(self, other: float) -> Self:
+        return self + other
+
+    def __rmul__(self, other: float) -> Self:
+        return self * other
+
+
+class Tensor(_Arithmetic):
     """A float64 array in a graph: ``data``, its parents, and after :meth:`backward` the gradient ``grad``."""
 
     def __init__(self, data: object, parents: tuple[Tensor, ...] = (), op: str = "") -> None:
@@ -104,7 +124,7 @@ class Tensor:
         return out
 
     def _elementwise(self, value: Array, slope: Callable[[], Array], op: str) -> Tensor:
-        """y = g(x) entry by entry: the Jacobian is diag(g′(x)), so x̄ = ȳ ⊙ g′(x)."""
+        """y = g(x) entry by entry: J = diag(g′(x)), so x̄ = ȳ ⊙ g′(x)."""
         out = Tensor(value, (self,), op)
 
         def _backward() -> None:
@@ -150,33 +170,21 @@ class Tensor:
         out._backward = _backward
         return out
 
-    def __neg__(self) -> Tensor:
-        return self * -1.0
-
-    def __sub__(self, other: Tensor | float) -> Tensor:
-        return self + (-other if isinstance(other, Tensor) else Tensor(-other))
-
-    def __truediv__(self, other: float) -> Tensor:
-        return self * (1.0 / other)
-
-    __radd__ = __add__
-    __rmul__ = __mul__
-
     # ------------------------------------------------------------------ the reverse pass
     def backward(self) -> None:
-        """Fill ``grad`` of every node of the graph with ∂self/∂node (``self`` must be a scalar)."""
+        """Fill ``grad`` of every node of the graph with ∂self/∂node."""
         if self.data.size != 1:
-            raise ValueError(f"backward() needs a scalar output; this one has shape {self.shape}")
+            raise ValueError(f"backward() needs a scalar; this has shape {self.shape}")
         order = topological_order(self)
         for node in order:
-            node.grad = np.zeros_like(node.data)  # a fresh pass: nothing left over from an earlier one
+            node.grad = np.zeros_like(node.data)  # nothing left from an earlier pass
         self.grad = np.ones_like(self.data)
-        for node in reversed(order):  # every consumer of a node runs before the node itself
+        for node in reversed(order):  # a node's consumers all run before it
             node._backward()
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
-    """The nodes ``root`` depends on, each after all of its parents (depth-first, as micrograd does)."""
+    """The nodes ``root`` depends on, each after all of its parents (depth-first)."""
     order: list[Tensor] = []
     seen: set[int] = set()
 
@@ -191,7 +199,7 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-class Dual:
+class Dual(_Arithmetic):
     """Forward mode: a value and its tangent ``dot`` (the derivative along one chosen input direction).
 
     Every operation maps (x, ẋ) to (y, J ẋ): a Jacobian-vector product, computed alongside the value.
@@ -207,6 +215,7 @@ class Dual:
 
     def __mul__(self, other: Dual | float) -> Dual:
         other = other if isinstance(other, Dual) else Dual(other)
+        # (a + ȧε)(b + ḃε) = ab + (ȧb + aḃ)ε, since ε² = 0: the product rule
         return Dual(self.value * other.value, self.dot * other.value + self.value * other.dot)
 
     def __matmul__(self, other: Dual) -> Dual:
@@ -243,39 +252,23 @@ class Dual:
         value = top + np.log(np.exp(self.value - top).sum(axis=axis, keepdims=True))
         return Dual(value, (_softmax(self.value, axis) * self.dot).sum(axis=axis, keepdims=True))
 
-    def __neg__(self) -> Dual:
-        return self * -1.0
-
-    def __sub__(self, other: Dual | float) -> Dual:
-        return self + (-other if isinstance(other, Dual) else Dual(-other))
-
-    def __truediv__(self, other: float) -> Dual:
-        return self * (1.0 / other)
-
-    __radd__ = __add__
-    __rmul__ = __mul__
-
 
 def forward_gradient(f: Callable[..., Dual], inputs: Sequence[Array]) -> tuple[list[Array], int]:
-    """The gradient of the scalar ``f(*inputs)`` by forward mode, and the number of passes it took.
+    """∇f for a scalar ``f(*inputs)`` by forward mode, and the number of passes it took.
 
-    Each pass seeds one entry of one input with tangent 1 (all others 0) and reads ∂f/∂(that entry)
-    from the output's tangent: n passes for n input entries.
+    A pass seeds one entry of one input with tangent 1, all others with 0, and reads
+    ∂f/∂(that entry) from the output's tangent: n passes for n input entries.
     """
     arrays = [np.asarray(a, dtype=np.float64) for a in inputs]
     grads = [np.zeros_like(a) for a in arrays]
     passes = 0
     for which, array in enumerate(arrays):
         for index in np.ndindex(array.shape):
-            seeded = []
-            for other, a in enumerate(arrays):
-                dot = np.zeros_like(a)
-                if other == which:
-                    dot[index] = 1.0
-                seeded.append(Dual(a, dot))
-            out = f(*seeded)
+            dots = [np.zeros_like(a) for a in arrays]
+            dots[which][index] = 1.0
+            out = f(*(Dual(a, dot) for a, dot in zip(arrays, dots)))
             if out.value.size != 1:
-                raise ValueError(f"forward_gradient needs a scalar output; this one has shape {out.value.shape}")
+                raise ValueError(f"f must be scalar; its output has shape {out.value.shape}")
             grads[which][index] = out.dot.item()
             passes += 1
     return grads, passes
