@@ -1,0 +1,107 @@
+"""Deep fully connected stacks at initialisation, and what happens to signals and gradients layer by layer.
+
+A stack is ``depth`` bias-free ``nn.Linear(width, width)`` layers, each followed by an activation, its
+weights set by an ``nn.init`` function; with ``residual=True`` each layer adds its input back,
+``h ← h + φ(W h)``. :func:`layer_statistics` runs a batch through it and backpropagates a random upstream
+gradient, recording per layer the mean square of the pre-activations and the norms of the gradients.
+
+>>> from torch import nn
+>>> stack = deep_stack(8, 3, "tanh", nn.init.xavier_normal_, seed=0)
+>>> stats = layer_statistics(stack, torch.randn(4, 8, dtype=torch.float64), seed=1)
+>>> stats.pre_activation_square.shape, stats.input_grad_norm.shape, stats.weight_grad_norm.shape
+((3,), (4,), (3,))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+#: The activations a stack can use, by name.
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "linear": lambda z: z,
+}
+
+
+class DeepStack(nn.Module):
+    """``depth`` layers ``h ← φ(W h)`` (or ``h ← h + φ(W h)`` when ``residual``), weights out × in, no biases."""
+
+    def __init__(self, width: int, depth: int, activation: str, *, residual: bool = False, dtype=torch.float64):
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
+        self.layers = nn.ModuleList(nn.Linear(width, width, bias=False, dtype=dtype) for _ in range(depth))
+        self.activation = activation
+        self.residual = residual
+
+    def forward(self, h: torch.Tensor, record: list[tuple[torch.Tensor, torch.Tensor]] | None = None) -> torch.Tensor:
+        """The output for a batch ``h`` (batch × width); ``record`` collects each layer's (input, pre-activation)."""
+        phi = ACTIVATIONS[self.activation]
+        for layer in self.layers:
+            z = layer(h)
+            if record is not None:
+                record.append((h, z))
+            h = h + phi(z) if self.residual else phi(z)
+        return h
+
+
+def deep_stack(
+    width: int,
+    depth: int,
+    activation: str,
+    init: Callable[[torch.Tensor], object],
+    *,
+    seed: int,
+    residual: bool = False,
+    dtype: torch.dtype = torch.float64,
+) -> DeepStack:
+    """A :class:`DeepStack` whose weights are set, layer by layer, by ``init`` (e.g. ``nn.init.kaiming_normal_``)."""
+    stack = DeepStack(width, depth, activation, residual=residual, dtype=dtype)
+    torch.manual_seed(seed)  # nn.init draws from torch's global generator
+    with torch.no_grad():
+        for layer in stack.layers:
+            init(layer.weight)
+    return stack
+
+
+@dataclass(frozen=True)
+class LayerStatistics:
+    """Per-layer measurements of one backward pass (layers counted from the input, 1 … depth).
+
+    ``pre_activation_square[l - 1]``: mean of z_l² over the batch and the units;
+    ``input_grad_norm[l]``: ‖∂L/∂h_l‖ (Frobenius, over the batch), with h_0 the input and h_depth the output;
+    ``weight_grad_norm[l - 1]``: ‖∂L/∂W_l‖ (Frobenius).
+    """
+
+    pre_activation_square: np.ndarray
+    input_grad_norm: np.ndarray
+    weight_grad_norm: np.ndarray
+
+
+def layer_statistics(stack: DeepStack, x: torch.Tensor, *, seed: int) -> LayerStatistics:
+    """Run ``x`` (batch × width) through ``stack`` and backpropagate L = ⟨G, output⟩ for a seeded random G.
+
+    A random upstream gradient, not a plain sum, so that nothing cancels by construction.
+    """
+    record: list[tuple[torch.Tensor, torch.Tensor]] = []
+    x = x.detach().clone().requires_grad_(True)
+    out = stack(x, record)
+    generator = torch.Generator().manual_seed(seed)
+    upstream = torch.randn(out.shape, dtype=out.dtype, generator=generator)
+    inputs = [h for h, _ in record] + [out]
+    weights = [layer.weight for layer in stack.layers]
+    grads = torch.autograd.grad((upstream * out).sum(), inputs + weights, allow_unused=True)
+    h_grads, w_grads = grads[: len(inputs)], grads[len(inputs) :]
+    h_grads = [upstream if g is None else g for g in h_grads]  # the output's gradient is the upstream one
+    return LayerStatistics(
+        pre_activation_square=np.array([z.detach().pow(2).mean().item() for _, z in record]),
+        input_grad_norm=np.array([g.norm().item() for g in h_grads]),
+        weight_grad_norm=np.array([g.norm().item() for g in w_grads]),
+    )
