@@ -18,7 +18,13 @@ from functools import cache
 
 import sympy as sp
 
+from derivations.compact import expand_meaning
+from derivations.indexed import instantiate
 from derivations.layers import IndexedCompactDerivation, ones
+from derivations.normalization import g, layer_norm_parameters, xhat
+from derivations.normalization import j as feature
+from derivations.normalization import n as features
+from derivations.steps import verify_equal
 from derivations.symbols import matrix_symbols
 
 #: Sizes: N rows (tokens of every example), d_in inputs, d_out outputs.
@@ -83,3 +89,41 @@ def row_sum_forms(sizes: tuple) -> dict[str, sp.MatrixExpr]:
     """
     N = linear_names(sizes)[0]
     return {"dgamma": sp.HadamardProduct(N["G"], N[r"\hat{X}"]).T * N["1"], "dbeta": N["G"].T * N["1"]}
+
+
+def verify_forms(sizes: tuple[int, int, int]) -> None:
+    """Verify :func:`linear_forms` and :func:`row_sum_forms` equal to the index results, entry by entry, at ``sizes``.
+
+    Raises :class:`~derivations.steps.StepError` naming the form and the entry that differ.
+    """
+    n_rows, inputs, outputs = sizes
+    named, explicit = linear_names(sizes)
+    G, Xhat = explicit[named["G"]], explicit[named[r"\hat{X}"]]
+    arrays = {Xb: explicit[named["X"]], Wb: explicit[named["W"]], Gb: G}
+    values = {rows: n_rows, d_in: inputs, d_out: outputs}
+    derived = linear_backward()
+
+    def index_matrix(derivation: IndexedCompactDerivation, shape: tuple[int, int]) -> sp.Matrix:
+        return sp.Matrix(
+            *shape, lambda r, col: instantiate(derivation.result, {**values, p: r + 1, q: col + 1}, arrays)
+        )
+
+    def over_rows(derivation: IndexedCompactDerivation) -> sp.Matrix:
+        """A per-row parameter gradient of layer norm (width d_out), summed over the rows."""
+
+        def entry(r: int, col: int) -> sp.Expr:
+            at = {features: outputs, feature: col + 1}
+            return instantiate(derivation.shown_result, at, {g: G[r, :].T, xhat: Xhat[r, :].T})
+
+        return sp.Matrix([sum(entry(r, col) for r in range(n_rows)) for col in range(outputs)])
+
+    forms = {
+        key: expand_meaning(form, explicit) for key, form in {**linear_forms(sizes), **row_sum_forms(sizes)}.items()
+    }
+    verify_equal(forms["dX"], index_matrix(derived.dX, (n_rows, inputs)), name=f"dX = GW at {sizes}")
+    verify_equal(forms["dW"], index_matrix(derived.dW, (outputs, inputs)), name=f"dW = GᵀX at {sizes}")
+    db = sp.Matrix([instantiate(derived.db.result, {**values, p: r + 1}, arrays) for r in range(outputs)])
+    verify_equal(forms["db"], db, name=f"db = Gᵀ1 at {sizes}")
+    weight, bias = layer_norm_parameters()
+    verify_equal(forms["dgamma"], over_rows(weight), name=f"dγ = (G ⊙ X̂)ᵀ1 at {sizes}")
+    verify_equal(forms["dbeta"], over_rows(bias), name=f"dβ = Gᵀ1 at {sizes}")

@@ -4,27 +4,10 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-import sympy as sp
 
-from derivations import instantiate, verify_equal
-from derivations.compact import expand_meaning
-from derivations.normalization import g, layer_norm_parameters, xhat
-from derivations.normalization import j as feature
-from derivations.normalization import n as features
-from derivations.transformer import (
-    Gb,
-    Wb,
-    Xb,
-    d_in,
-    d_out,
-    linear_backward,
-    linear_forms,
-    linear_names,
-    p,
-    q,
-    row_sum_forms,
-    rows,
-)  # fmt: skip
+import derivations.transformer as transformer_forms
+from derivations import StepError
+from derivations.transformer import linear_forms, linear_names, verify_forms
 from experiments.transformer import (
     assert_gradients_match,
     block_backward,
@@ -112,35 +95,15 @@ def test_the_heads_scale_by_their_own_width_not_the_models(block):
 
 
 @pytest.mark.parametrize("sizes", [(1, 1, 1), (2, 3, 2), (3, 2, 4)])
-def test_the_linear_matrix_forms_are_the_index_forms(sizes):
-    n_rows, inputs, outputs = sizes
-    named, explicit = linear_names(sizes)
-    arrays = {Xb: explicit[named["X"]], Wb: explicit[named["W"]], Gb: explicit[named["G"]]}
-    values = {rows: n_rows, d_in: inputs, d_out: outputs}
-    derived = linear_backward()
-
-    def index_matrix(derivation, shape):
-        return sp.Matrix(*shape, lambda r, c: instantiate(derivation.result, {**values, p: r + 1, q: c + 1}, arrays))
-
-    forms = {key: expand_meaning(form, explicit) for key, form in linear_forms(sizes).items()}
-    verify_equal(forms["dX"], index_matrix(derived.dX, (n_rows, inputs)), name="dX = GW")
-    verify_equal(forms["dW"], index_matrix(derived.dW, (outputs, inputs)), name="dW = GᵀX")
-    db = sp.Matrix([instantiate(derived.db.result, {**values, p: r + 1}, arrays) for r in range(outputs)])
-    verify_equal(forms["db"], db, name="db = Gᵀ1")
+def test_the_new_matrix_forms_are_the_index_forms(sizes):
+    verify_forms(sizes)
 
 
-def test_the_layer_norm_parameter_forms_sum_the_rows():
-    sizes = (3, 1, 2)
-    named, explicit = linear_names(sizes)
-    G, Xhat = explicit[named["G"]], explicit[named[r"\hat{X}"]]
-    weight, bias = layer_norm_parameters()
+def test_a_wrong_matrix_form_is_refused(monkeypatch):
+    def with_wrong_dW(sizes):  # XᵀG, the transpose of GᵀX: the same shape only when d_in = d_out
+        named = linear_names(sizes)[0]
+        return {**linear_forms(sizes), "dW": named["X"].T * named["G"]}
 
-    def summed(derivation, column):
-        return sum(
-            instantiate(derivation.shown_result, {features: 2, feature: column + 1}, {g: G[r, :].T, xhat: Xhat[r, :].T})
-            for r in range(3)
-        )
-
-    forms = {key: expand_meaning(form, explicit) for key, form in row_sum_forms(sizes).items()}
-    verify_equal(forms["dgamma"], sp.Matrix([summed(weight, c) for c in range(2)]), name="dγ = (G ⊙ X̂)ᵀ1")
-    verify_equal(forms["dbeta"], sp.Matrix([summed(bias, c) for c in range(2)]), name="dβ = Gᵀ1")
+    monkeypatch.setattr(transformer_forms, "linear_forms", with_wrong_dW)
+    with pytest.raises(StepError, match="dW"):
+        verify_forms((2, 2, 2))
