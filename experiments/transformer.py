@@ -200,10 +200,10 @@ def attention_backward(dO: np.ndarray, saved: dict, heads: int, pieces: Pieces) 
         for h in range(heads):
             P, G = saved["P"][b, h], O_grad[b, h]
             Q, K, V = (saved[name][b, h] for name in "QKV")
-            dS = pieces.dS(P, pieces.dP(G, V), ones(P.shape[1]))
-            grads["Q"][b, h], grads["K"][b, h], grads["V"][b, h] = (
-                pieces.dQ(dS, K, width), pieces.dK(dS, Q, width), pieces.dV(P, G)
-            )  # fmt: skip
+            dS = pieces.dS(P, pieces.dP(G, V), ones(P.shape[1]))  # the causal mask: dS = 0 where P = 0
+            grads["Q"][b, h] = pieces.dQ(dS, K, width)
+            grads["K"][b, h] = pieces.dK(dS, Q, width)
+            grads["V"][b, h] = pieces.dV(P, G)
     return tuple(merge_heads(grads[name]) for name in "QKV")
 
 
@@ -212,13 +212,13 @@ def block_backward(dy: np.ndarray, cache: BlockCache, params: dict, heads: int, 
     grads = {}
 
     def through_linear(d_out, x, weight):  # returns dx; keeps dW and db under the layer's names
-        d_x, grads[weight], grads[weight.replace("weight", "bias")] = linear_backward(d_out, x, params[weight], pieces)
+        bias = weight.replace("weight", "bias")
+        d_x, grads[weight], grads[bias] = linear_backward(d_out, x, params[weight], pieces)
         return d_x
 
     def through_norm(d_out, saved, weight):  # returns dx; keeps dγ and dβ
-        d_x, grads[weight], grads[weight.replace("weight", "bias")] = layer_norm_backward(
-            d_out, saved, params[weight], pieces
-        )
+        bias = weight.replace("weight", "bias")
+        d_x, grads[weight], grads[bias] = layer_norm_backward(d_out, saved, params[weight], pieces)
         return d_x
 
     # y = x₁ + MLP(LN₂(x₁)): dy reaches x₁ along the identity path and through the MLP branch
