@@ -16,8 +16,11 @@ import sympy as sp
 def compile_numeric(args: Sequence[sp.Basic], expr: object, modules: object) -> Callable:
     """``sympy.lambdify(args, expr, modules=modules)``, with the arguments renamed to plain identifiers in one pass.
 
-    ``expr`` may be an expression, a Matrix, or (nested) lists of them, as for ``lambdify``. The new
-    names carry no assumptions: the renamed expression is only evaluated, never simplified again.
+    ``expr`` may be an expression, a Matrix, a matrix expression of ``MatrixSymbol``s (``P ⊙ dP``, compiled to
+    array operations), or (nested) lists of them, as for ``lambdify``. The new names carry no assumptions:
+    the renamed expression is only evaluated, never simplified again. A ``MatrixSymbol`` argument is renamed
+    to a ``MatrixSymbol`` of its shape (``lambdify``'s own renaming would make it a scalar, which a matrix
+    expression refuses).
     """
     # A symbol of expr that is not an argument must not share a new name (it would silently become one).
     taken = {str(s) for s in _free_symbols(expr)}
@@ -25,7 +28,10 @@ def compile_numeric(args: Sequence[sp.Basic], expr: object, modules: object) -> 
     while any(name.startswith(prefix) for name in taken):
         prefix += "_"
     # Plain Symbols, not Dummy: one Dummy argument makes lambdify re-rename every argument, one at a time.
-    plain = [sp.Symbol(f"{prefix}{i}") for i in range(len(args))]
+    plain = [
+        sp.MatrixSymbol(f"{prefix}{i}", *arg.shape) if isinstance(arg, sp.MatrixSymbol) else sp.Symbol(f"{prefix}{i}")
+        for i, arg in enumerate(args)
+    ]
     return sp.lambdify(plain, _rename(expr, dict(zip(args, plain))), modules=modules)
 
 

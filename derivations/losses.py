@@ -1,4 +1,5 @@
-"""Label-smoothed cross-entropy written out in SymPy, for checks against ``F.cross_entropy(label_smoothing=…)``.
+"""Label-smoothed cross-entropy written out in SymPy, for checks against ``F.cross_entropy(label_smoothing=…)``;
+and GELU's derivative, derived once for the losses-and-activations chapter and the transformer block.
 
 The batch loss is ``L = Σ_b u_b ℓ_b`` with a random upstream gradient ``u``; its gradients are
 ``∂L/∂X[b, k] = u_b (p_bk − q_bk)`` and ``∂L/∂u_b = ℓ_b``.
@@ -9,6 +10,9 @@ Matrix([[14/15, 1/30, 1/30]])
 >>> by_X, by_u = smoothing_gradients(matrix_symbols("X", 1, 3), vector_symbols("u", 1), [0], sp.Rational(1, 30))
 >>> by_X.shape, by_u.shape
 ((1, 3), (1, 1))
+>>> x = sp.Symbol("x", real=True)
+>>> derive_gelu(x).result
+sqrt(2)*x*exp(-x**2/2)/(2*sqrt(pi)) + erf(sqrt(2)*x/2)/2 + 1/2
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sympy as sp
+
+from derivations.steps import Derivation
 
 
 def smoothed_targets(batch: int, classes: int, labels: Sequence[int], off: sp.Expr) -> sp.Matrix:
@@ -34,3 +40,22 @@ def smoothing_gradients(X: sp.MatrixBase, u: sp.MatrixBase, labels: Sequence[int
     by_X = sp.Matrix(batch, classes, lambda b, k: u[b] * (P[b, k] - Q[b, k]))
     by_u = sp.Matrix([-sum(Q[b, k] * sp.log(P[b, k]) for k in range(classes)) for b in range(batch)])
     return [by_X, by_u]
+
+
+def normal_pdf(x: sp.Symbol) -> sp.Expr:
+    """The standard normal density ``φ(x) = e^{−x²/2}/√(2π)``."""
+    return sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi)
+
+
+def gelu_of(x: sp.Symbol) -> sp.Expr:
+    """Exact GELU, ``x Φ(x) = x (1 + erf(x/√2))/2`` (PyTorch's default ``approximate="none"``)."""
+    return x * (1 + sp.erf(x / sp.sqrt(2))) / 2
+
+
+def derive_gelu(x: sp.Symbol) -> Derivation:
+    """``GELU′(x) = Φ(x) + x φ(x)``, by the product rule and ``erf′``, each step verified."""
+    derivative = Derivation(sp.Derivative(gelu_of(x), x), name="GELU′", lhs=r"\frac{d}{dx}\operatorname{GELU}(x)")
+    derivative.step((1 + sp.erf(x / sp.sqrt(2))) / 2 + x * sp.Derivative(sp.erf(x / sp.sqrt(2)), x) / 2, "product rule")
+    erf_rule = "$\\operatorname{erf}'(t) = 2e^{-t^2}/\\sqrt{\\pi}$, chain rule"
+    derivative.step((1 + sp.erf(x / sp.sqrt(2))) / 2 + x * normal_pdf(x), erf_rule)
+    return derivative

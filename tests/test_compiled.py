@@ -28,3 +28,11 @@ def test_a_symbol_that_is_not_an_argument_is_never_captured_by_a_new_name():
 def test_arguments_named_like_the_new_names_are_renamed_with_the_rest():
     a, clash = sp.Symbol("a"), sp.Symbol("_arg0")
     assert compile_numeric([a, clash], a - clash, modules="math")(5.0, 2.0) == 3.0
+
+
+def test_a_matrix_expression_compiles_with_its_matrix_symbols_renamed_as_matrices():
+    n, m = sp.symbols("n m", integer=True, positive=True)
+    P, dP = sp.MatrixSymbol("P", n, m), sp.MatrixSymbol(r"\mathrm{d}P", n, m)
+    f = compile_numeric([P, dP, n], sp.HadamardProduct(P, dP) * P.T / n, modules="numpy")
+    p, dp = np.arange(6.0).reshape(2, 3), np.ones((2, 3))
+    assert np.allclose(f(p, dp, 2), (p * dp) @ p.T / 2)
