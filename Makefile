@@ -15,7 +15,8 @@ book: $(READY)
 # Two workers (the machine has two cores); conftest.py keeps each chapter's nbval cells (one kernel) on one worker.
 TEST_WORKERS ?= 2
 
-test: $(READY) chromium
+# Lint first (ruff, a second): a style error fails the tests as a failing test does.
+test: $(READY) chromium lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The browser tests use Debian's chromium. As root, `make test` installs it (and says so first); without root the
