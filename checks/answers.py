@@ -114,6 +114,7 @@ MESSAGES = {
     "unexpected": "Unexpected {token} at position {pos}.",
     "missing_operator": "Unexpected {token} at position {pos}: is an operator missing before it?",
     "ends_early": "The answer ends too early: something is missing at the end.",
+    "bare_function": "{function} is a function: give it its argument in parentheses, as {function}(x).",
     "unknown_name": "Unknown name {name}: the answer may use {names}.",
     "arguments": "{function} takes {count}, not {given}.",
     "ambiguous": "Put the argument of {function} in parentheses, e.g. {function}(…): it is not clear where it ends.",
@@ -290,10 +291,20 @@ def _parse(answer: str) -> Tree | Token:
         raise AnswerSyntaxError(message("character", char=character, pos=e.pos_in_stream + 1)) from None
     except UnexpectedInput as e:  # a token out of place; the LALR parser reports the end of the text as $END
         token = e.token
+        bare = _bare_function(answer[: len(answer) if token.type == "$END" else token.start_pos])
+        if bare:
+            raise AnswerSyntaxError(message("bare_function", function=bare)) from None
         if token.type == "$END":
             raise AnswerSyntaxError(message("ends_early")) from None
         key = "missing_operator" if token.type == "NUMBER" else "unexpected"
         raise AnswerSyntaxError(message(key, token=_quote(token.value), pos=token.start_pos + 1)) from None
+
+
+def _bare_function(before: str) -> str | None:
+    """The function named just before a token out of place (``1 - sigma)``), which lacks its argument."""
+    name = re.search(r"\\?([A-Za-z]+|[^\W\d_])\s*$", before)
+    function = name and ("sigma" if name[1] == "σ" else _name_key(name[1]))
+    return function if function in FUNCTIONS else None
 
 
 class _Reader:

@@ -34,6 +34,13 @@
     return base + (sub ? `_${sub}` : "");
   }
 
+  // The function named just before a token out of place ("1 - sigma)"), which lacks its argument.
+  function missingArgument(before) {
+    const name = before.match(/\\?([A-Za-z]+|[\p{L}])\s*$/u);
+    const fn = name && (name[1] === "σ" ? "sigma" : nameKey(name[1]));
+    return fn && Object.hasOwn(FUNCTIONS, fn) ? fn : null;
+  }
+
   function parse(answer) {
     const length = Array.from(answer).length;
     if (length > limits.length) fail("too_long", { length, limit: limits.length });
@@ -45,7 +52,10 @@
       if (e instanceof AnswerLanguage.UnexpectedCharacters) {
         fail("character", { char: quote(String.fromCodePoint(answer.codePointAt(e.pos_in_stream))), pos: position(e.pos_in_stream) });
       }
-      if (e instanceof AnswerLanguage.UnexpectedEOF || !e.token || e.token.type === "$END") fail("ends_early");
+      const atEnd = e instanceof AnswerLanguage.UnexpectedEOF || !e.token || e.token.type === "$END";
+      const bare = missingArgument(answer.slice(0, atEnd ? answer.length : e.token.start_pos));
+      if (bare) fail("bare_function", { function: bare });
+      if (atEnd) fail("ends_early");
       const key = e.token.type === "NUMBER" ? "missing_operator" : "unexpected";
       fail(key, { token: quote(e.token.value), pos: position(e.token.start_pos) });
     }
