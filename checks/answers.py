@@ -46,6 +46,7 @@ import math
 import operator
 import re
 import time
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,7 +280,14 @@ def _quote(text: str) -> str:
     return "'" + (text if len(text) <= 20 else text[:20] + "…") + "'"
 
 
+#: Letters and digits of Unicode's mathematical alphabets (𝑥, 𝐖, 𝜎, 𝟐, and ℎ, which stands in for the italic h
+#: the block leaves out), as text copied from typeset mathematics carries them: each is read as its plain
+#: letter. answer-box.js reads them the same way.
+MATH_ALPHANUMERIC = "[\U0001d400-\U0001d7ff\u210e]"
+
+
 def _parse(answer: str) -> Tree | Token:
+    answer = re.sub(MATH_ALPHANUMERIC, lambda m: unicodedata.normalize("NFKC", m[0]), answer)
     if len(answer) > MAX_LENGTH:
         raise AnswerSyntaxError(message("too_long", length=len(answer), limit=MAX_LENGTH))
     if not answer.strip():

@@ -41,7 +41,9 @@
     return fn && Object.hasOwn(FUNCTIONS, fn) ? fn : null;
   }
 
-  function parse(answer) {
+  function parse(typed) {
+    // Letters of Unicode's mathematical alphabets (𝑥, 𝜎, 𝟐, ℎ) read as plain ones, as checks/answers.py reads them.
+    const answer = typed.replace(/[\u{1D400}-\u{1D7FF}\u{210E}]/gu, (c) => c.normalize("NFKC"));
     const length = Array.from(answer).length;
     if (length > limits.length) fail("too_long", { length, limit: limits.length });
     if (/^[ \t\r\n\u00a0]*$/.test(answer)) fail("empty");
