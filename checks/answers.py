@@ -237,8 +237,32 @@ def _spec(expected: sp.Basic, symbols: tuple, points: int, seed: int, domain: tu
         "points": [[p[s] for s in symbols] for p, _ in kept],
         "values": [v[:n] for _, v in kept],
         "shape": list(expected.shape) if isinstance(expected, sp.MatrixBase) else None,
-        "terms": [{"text": sp.sstr(t), "values": [v[n + k] for _, v in kept]} for k, t in enumerate(terms)],
+        "terms": [{"text": readable(t), "values": [v[n + k] for _, v in kept]} for k, t in enumerate(terms)],
     }
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_LETTERS = {"sigma": "σ", "sigmoid": "σ"}
+for _letter, _name in GREEK.items():
+    _LETTERS.setdefault(_name, _letter)
+
+
+def readable(expr: sp.Basic) -> str:
+    """A term as feedback names it: plain text that reads like the page's mathematics, in the spellings a
+    reader may type back (``2·b·x₂``, ``−γ·x²/(ε·√(σ² + ε))``, ``σ(x)``), not Python's ``2*b*x_2``.
+
+    >>> gamma, epsilon, x_1 = sp.symbols("gamma epsilon x_1", positive=True)
+    >>> readable(-2 * gamma * x_1**2 / sp.sqrt(epsilon + 1))
+    '−2·γ·x₁²/√(ε + 1)'
+    """
+    text = sp.sstr(expr)
+    text = re.sub(r"\bsqrt\(", "√(", text)
+    text = re.sub(r"\*\*(\d+|\(-\d+\))(?![\d.])", lambda m: m[1].strip("()").translate(_SUPERSCRIPTS), text)
+    text = re.sub(r"\*\*", "^", text).replace("*", "·")
+    text = re.sub(r"\b([A-Za-z]+)(?=[_(·^/ )²³⁴⁵⁶⁷⁸⁹⁰¹⁻]|$)", lambda m: _LETTERS.get(m[1], m[1]), text)
+    text = re.sub(r"_(\d+)(?![\d,])", lambda m: m[1].translate(_SUBSCRIPTS), text)
+    return text.replace("-", "−")
 
 
 def answer_spec(
@@ -710,7 +734,7 @@ def check_answer(
     >>> print(check_answer("x^2 y + 2xy", x**2 * y + 2 * x * y).feedback)
     Correct: your answer agrees with the expected one at all 8 check points.
     >>> check_answer("x^2 y - 2xy", x**2 * y + 2 * x * y).feedback.split(". ")[-1]
-    'The term 2*x*y seems to have the wrong sign.'
+    'The term 2·x·y seems to have the wrong sign.'
     >>> print(check_answer("z", x).feedback)  # doctest: +ELLIPSIS
     Unknown name 'z': the answer may use x, e, pi, exp, log, sqrt, sin, cos, tan, sinh, cosh, tanh, sigma, ...
     """

@@ -72,11 +72,11 @@ def test_the_spec_carries_names_points_values_and_terms():
     for point, (value,) in zip(spec["points"], spec["values"], strict=True):
         pa, pb, _, px, py = point
         assert value == pytest.approx(2 * pa * px + 2 * pb * py, rel=1e-15)
-    assert [t["text"] for t in spec["terms"]] == ["2*a*x", "2*b*y"]
+    assert [t["text"] for t in spec["terms"]] == ["2·a·x", "2·b·y"]
 
 
 def test_a_product_is_expanded_into_terms_and_a_long_sum_has_none():
-    assert [t["text"] for t in answer_spec(2 * x * (x - y))["terms"]] == ["2*x**2", "-2*x*y"]
+    assert [t["text"] for t in answer_spec(2 * x * (x - y))["terms"]] == ["2·x²", "−2·x·y"]
     assert answer_spec(sum(x**k for k in range(13)))["terms"] == []
     assert answer_spec(sp.exp(x))["terms"] == []
 
@@ -698,3 +698,20 @@ def test_the_page_gives_the_same_feedback_word_for_word(tmp_path):
     python = [(v.verdict, v.feedback) for v in (judge(answer, spec) for spec, answer in checks)]
     assert page_verdicts(checks, tmp_path) == python
     assert [f for _, f in python] == [f for *_, f in FEEDBACK] + [m for _, m in MESSAGES]
+
+
+@pytest.mark.parametrize(
+    ("term", "shown"),
+    [
+        ("-gamma*x**2/(epsilon*sqrt(sigma_2 + epsilon))", "−γ·x²/(ε·√(ε + σ₂))"),
+        ("2*b*x_2", "2·b·x₂"),
+        ("x_10**12 * y**(-2)", "x₁₀¹²/y²"),
+        ("x**(1/3) + w_1**(-3)", "x^(1/3) + w₁⁻³"),
+        ("x**2.5", "x^2.5"),
+        ("alpha_12*beta*pi", "π·α₁₂·β"),
+    ],
+)
+def test_a_term_is_named_as_the_page_writes_it_not_in_python(term, shown):
+    symbols = {n: sp.Symbol(n, real=True) for n in ("gamma", "epsilon", "sigma_2", "b", "x", "x_2", "x_10", "y", "w_1")}
+    symbols |= {n: sp.Symbol(n, real=True) for n in ("alpha_12", "beta")}
+    assert answers.readable(sp.sympify(term, locals=symbols)) == shown
