@@ -73,14 +73,10 @@ def layer_norm_input() -> IndexedCompactDerivation:
 
 @cache
 def layer_norm_parameters() -> tuple[IndexedCompactDerivation, IndexedCompactDerivation]:
-    """``∂L/∂γ_j`` and ``∂L/∂β_j`` of one layer-norm row: each weight and bias reaches one output only."""
-    weight = _layer_derivation(
-        sp.Derivative(_layer_output(), gamma_i[j]), "∂L/∂γ_j (layer norm)", r"\frac{\partial L}{\partial \gamma_j}"
-    )
+    """``dγ_j = ∂L/∂γ_j`` and ``dβ_j = ∂L/∂β_j`` of one layer-norm row: each weight and bias reaches one output only."""
+    weight = _layer_derivation(sp.Derivative(_layer_output(), gamma_i[j]), "dγ_j (layer norm)", r"\mathrm{d}\gamma_j")
     weight.step(g[j] * xhat[j], r"only the term $i = j$ holds $\gamma_j$")
-    bias = _layer_derivation(
-        sp.Derivative(_layer_output(), beta_i[j]), "∂L/∂β_j (layer norm)", r"\frac{\partial L}{\partial \beta_j}"
-    )
+    bias = _layer_derivation(sp.Derivative(_layer_output(), beta_i[j]), "dβ_j (layer norm)", r"\mathrm{d}\beta_j")
     bias.step(g[j], r"only the term $i = j$ holds $\beta_j$")
     return weight, bias
 

@@ -1,7 +1,7 @@
 """The pieces of a transformer block's backward pass that no earlier chapter derives: the linear layer, and layer
 norm's weight and bias over a batch of rows.
 
-A linear layer maps the rows of ``X`` (``N × d_in``) to ``Y = XWᵀ + 1bᵀ`` with ``W`` of ``d_out × d_in``; ``G = dY``
+A linear layer maps the rows of ``X`` (``N × D_in``) to ``Y = XWᵀ + 1bᵀ`` with ``W`` of ``D_out × D_in``; ``G = dY``
 is the gradient arriving from above. :func:`linear_backward` derives ``dX``, ``dW`` and ``db`` in index notation;
 :func:`linear_forms` and :func:`row_sum_forms` write them, and layer norm's parameter gradients summed over rows, as
 matrix products, named by :func:`linear_names`.
@@ -27,8 +27,8 @@ from derivations.normalization import n as features
 from derivations.steps import verify_equal
 from derivations.symbols import matrix_symbols
 
-#: Sizes: N rows (tokens of every example), d_in inputs, d_out outputs.
-rows, d_in, d_out = sp.symbols("N d_in d_out", integer=True, positive=True)
+#: Sizes: N rows (tokens of every example), D_in inputs, D_out outputs (capitals: a lowercase d is a gradient).
+rows, D_in, D_out = sp.symbols("N D_in D_out", integer=True, positive=True)
 a, c, e, p, q = sp.symbols("a c e p q", integer=True, positive=True)
 Xb, Wb, Gb = (sp.IndexedBase(name, real=True) for name in "XWG")
 bb = sp.IndexedBase("b", real=True)
@@ -50,19 +50,19 @@ def _derivation(start: sp.Basic, name: str, lhs: str, indices: dict) -> IndexedC
 @cache
 def linear_backward() -> LinearBackward:
     """Derive ``dX_pq``, ``dW_pq`` and ``db_p`` of ``Y = XWᵀ + 1bᵀ`` through ``L = Σ_ac G_ac Y_ac``."""
-    output = sp.Sum(Xb[a, e] * Wb[c, e], (e, 1, d_in)) + bb[c]
-    pulled_back = sp.Sum(Gb[a, c] * output, (a, 1, rows), (c, 1, d_out))
-    dX = _derivation(sp.Derivative(pulled_back, Xb[p, q]), "dX_pq", r"\mathrm{d}X_{pq}", {p: rows, q: d_in})
-    dX.step(sp.Sum(Gb[p, c] * Wb[c, q], (c, 1, d_out)), "only the terms $a = p$, $e = q$ depend on $X_{pq}$")
-    dW = _derivation(sp.Derivative(pulled_back, Wb[p, q]), "dW_pq", r"\mathrm{d}W_{pq}", {p: d_out, q: d_in})
+    output = sp.Sum(Xb[a, e] * Wb[c, e], (e, 1, D_in)) + bb[c]
+    pulled_back = sp.Sum(Gb[a, c] * output, (a, 1, rows), (c, 1, D_out))
+    dX = _derivation(sp.Derivative(pulled_back, Xb[p, q]), "dX_pq", r"\mathrm{d}X_{pq}", {p: rows, q: D_in})
+    dX.step(sp.Sum(Gb[p, c] * Wb[c, q], (c, 1, D_out)), "only the terms $a = p$, $e = q$ depend on $X_{pq}$")
+    dW = _derivation(sp.Derivative(pulled_back, Wb[p, q]), "dW_pq", r"\mathrm{d}W_{pq}", {p: D_out, q: D_in})
     dW.step(sp.Sum(Gb[a, p] * Xb[a, q], (a, 1, rows)), "only the terms $c = p$, $e = q$ depend on $W_{pq}$")
-    db = _derivation(sp.Derivative(pulled_back, bb[p]), "db_p", r"\mathrm{d}b_{p}", {p: d_out})
+    db = _derivation(sp.Derivative(pulled_back, bb[p]), "db_p", r"\mathrm{d}b_{p}", {p: D_out})
     db.step(sp.Sum(Gb[a, p], (a, 1, rows)), "only the terms $c = p$ hold $b_p$: one per row")
     return LinearBackward(dX, dW, db)
 
 
 def linear_names(sizes: tuple) -> tuple[dict, dict]:
-    """Matrix names at sizes (N, d_in, d_out), ``X̂`` for layer norm too, and at integer sizes what they stand for."""
+    """Matrix names at sizes (N, D_in, D_out), ``X̂`` for layer norm too, and at integer sizes what they stand for."""
     n_rows, inputs, outputs = sizes
     shapes = {"X": (n_rows, inputs), "W": (outputs, inputs), "G": (n_rows, outputs), r"\hat{X}": (n_rows, outputs)}
     named = {key: sp.MatrixSymbol(key, *shape) for key, shape in shapes.items()}
@@ -82,7 +82,7 @@ def linear_forms(sizes: tuple) -> dict[str, sp.MatrixExpr]:
 
 
 def row_sum_forms(sizes: tuple) -> dict[str, sp.MatrixExpr]:
-    """Layer norm's weight and bias gradients over N rows of width d_out: ``dγ = (G ⊙ X̂)ᵀ1``, ``dβ = Gᵀ1``.
+    """Layer norm's weight and bias gradients over N rows of width D_out: ``dγ = (G ⊙ X̂)ᵀ1``, ``dβ = Gᵀ1``.
 
     Each row contributes ``g_j x̂_j`` and ``g_j`` (:func:`derivations.normalization.layer_norm_parameters`); the
     weight and bias are shared by every row, so their gradients are the sums over the rows.
@@ -100,7 +100,7 @@ def verify_forms(sizes: tuple[int, int, int]) -> None:
     named, explicit = linear_names(sizes)
     G, Xhat = explicit[named["G"]], explicit[named[r"\hat{X}"]]
     arrays = {Xb: explicit[named["X"]], Wb: explicit[named["W"]], Gb: G}
-    values = {rows: n_rows, d_in: inputs, d_out: outputs}
+    values = {rows: n_rows, D_in: inputs, D_out: outputs}
     derived = linear_backward()
 
     def index_matrix(derivation: IndexedCompactDerivation, shape: tuple[int, int]) -> sp.Matrix:
@@ -109,7 +109,7 @@ def verify_forms(sizes: tuple[int, int, int]) -> None:
         )
 
     def over_rows(derivation: IndexedCompactDerivation) -> sp.Matrix:
-        """A per-row parameter gradient of layer norm (width d_out), summed over the rows."""
+        """A per-row parameter gradient of layer norm (width D_out), summed over the rows."""
 
         def entry(r: int, col: int) -> sp.Expr:
             at = {features: outputs, feature: col + 1}

@@ -34,7 +34,7 @@ from derivations.attention import n as queries
 from derivations.attention import names as attention_names
 from derivations.losses import derive_gelu
 from derivations.normalization import compact_names, layer_norm_compact, s
-from derivations.transformer import d_in, d_out, linear_forms, linear_names, row_sum_forms, rows
+from derivations.transformer import D_in, D_out, linear_forms, linear_names, row_sum_forms, rows
 
 EPS = 1e-5  # nn.TransformerEncoderLayer's default layer_norm_eps
 
@@ -80,15 +80,16 @@ def merge_heads(t: np.ndarray) -> np.ndarray:
     return t.transpose(0, 2, 1, 3).reshape(batch, tokens, heads * width)
 
 
-def self_attention(h: np.ndarray, params: dict, heads: int) -> tuple[np.ndarray, dict]:
+def self_attention(A: np.ndarray, params: dict, heads: int) -> tuple[np.ndarray, dict]:
     """Causal multi-head self-attention as ``nn.MultiheadAttention``: one packed projection to Q, K, V (rows of
     ``in_proj_weight`` in that order), scaled dot-product attention per head, concatenation, output projection."""
-    Q, K, V = np.split(linear(h, params["self_attn.in_proj_weight"], params["self_attn.in_proj_bias"]), 3, axis=-1)
+    QKV = linear(A, params["self_attn.in_proj_weight"], params["self_attn.in_proj_bias"])
+    Q, K, V = np.split(QKV, 3, axis=-1)
     Qh, Kh, Vh = (split_heads(t, heads) for t in (Q, K, V))
     P = causal_softmax(Qh @ Kh.swapaxes(-1, -2) / np.sqrt(Qh.shape[-1]))
     concat = merge_heads(P @ Vh)
     out = linear(concat, params["self_attn.out_proj.weight"], params["self_attn.out_proj.bias"])
-    return out, {"h": h, "Q": Qh, "K": Kh, "V": Vh, "P": P, "concat": concat}
+    return out, {"A": A, "Q": Qh, "K": Kh, "V": Vh, "P": P, "concat": concat}
 
 
 @dataclass
@@ -98,19 +99,19 @@ class BlockCache:
     norm1: tuple
     attention: dict
     norm2: tuple
-    h2: np.ndarray
+    B: np.ndarray
     z: np.ndarray
 
 
 def block_forward(x: np.ndarray, params: dict, heads: int) -> tuple[np.ndarray, BlockCache]:
     """The pre-LN block on ``x`` of shape ``(B, T, D)``: two residual branches, each behind its own layer norm."""
-    h1, norm1 = layer_norm(x, params["norm1.weight"], params["norm1.bias"])
-    attended, attention = self_attention(h1, params, heads)
+    A, norm1 = layer_norm(x, params["norm1.weight"], params["norm1.bias"])
+    attended, attention = self_attention(A, params, heads)
     x1 = x + attended
-    h2, norm2 = layer_norm(x1, params["norm2.weight"], params["norm2.bias"])
-    z = linear(h2, params["linear1.weight"], params["linear1.bias"])
+    B, norm2 = layer_norm(x1, params["norm2.weight"], params["norm2.bias"])
+    z = linear(B, params["linear1.weight"], params["linear1.bias"])
     y = x1 + linear(gelu(z), params["linear2.weight"], params["linear2.bias"])
-    return y, BlockCache(norm1, attention, norm2, h2, z)
+    return y, BlockCache(norm1, attention, norm2, B, z)
 
 
 # ---- backward: the derived pieces, compiled, and chained by hand ----
@@ -130,35 +131,42 @@ class Pieces:
     dV: Callable  # (P, G) → dV
     dP: Callable  # (G, V) → dP
     dS: Callable  # (P, dP, 1) → dS
-    dQ: Callable  # (dS, K, d) → dQ
-    dK: Callable  # (dS, Q, d) → dK
+    dQ: Callable  # (dS, K, d_h) → dQ
+    dK: Callable  # (dS, Q, d_h) → dK
 
 
 @cache
 def compiled_pieces(width: int) -> Pieces:
-    """Every piece compiled with ``lambdify`` from the derived SymPy object itself; layer norm at ``width`` features."""
+    """Every piece compiled with ``lambdify`` from the derived SymPy object itself; layer norm at ``width`` features.
+
+    The arguments keep their names in the generated source (``P``, ``dP``, ``one`` for the all-ones column).
+    """
     numpy = "numpy"
     g_v, xhat_v, one = compact_names(width)
     ln_input, weight = layer_norm_compact(width)
-    L = linear_names((rows, d_in, d_out))[0]
-    ln = row_sum_forms((rows, d_in, d_out))
-    lin = linear_forms((rows, d_in, d_out))
+    L = linear_names((rows, D_in, D_out))[0]
+    ln = row_sum_forms((rows, D_in, D_out))
+    lin = linear_forms((rows, D_in, D_out))
     A = attention_names((queries, keys, d, dv))[0]
     att = compact_forms((queries, keys, d, dv))
     x = sp.Symbol("x", real=True)
+
+    def named(expr, **args: sp.Basic) -> Callable:  # compiled, its arguments under these names
+        return compile_numeric(list(args.values()), expr, numpy, names=list(args))
+
     return Pieces(
-        layer_norm_input=compile_numeric([g_v, xhat_v, one, weight, s], ln_input, numpy),
-        layer_norm_weight=compile_numeric([L["G"], L[r"\hat{X}"], L["1"]], ln["dgamma"], numpy),
-        layer_norm_bias=compile_numeric([L["G"], L["1"]], ln["dbeta"], numpy),
-        gelu_prime=compile_numeric([x], derive_gelu(x).result, ["scipy", numpy]),
-        linear_input=compile_numeric([L["G"], L["W"]], lin["dX"], numpy),
-        linear_weight=compile_numeric([L["G"], L["X"]], lin["dW"], numpy),
-        linear_bias=compile_numeric([L["G"], L["1"]], lin["db"], numpy),
-        dV=compile_numeric([A["P"], A["G"]], att["dV"], numpy),
-        dP=compile_numeric([A["G"], A["V"]], att["dP"], numpy),
-        dS=compile_numeric([A["P"], A[r"\mathrm{d}P"], A["1"]], att["dS"], numpy),
-        dQ=compile_numeric([A[r"\mathrm{d}S"], A["K"], d], att["dQ"], numpy),
-        dK=compile_numeric([A[r"\mathrm{d}S"], A["Q"], d], att["dK"], numpy),
+        layer_norm_input=named(ln_input, g=g_v, xhat=xhat_v, one=one, gamma=weight, s=s),
+        layer_norm_weight=named(ln["dgamma"], G=L["G"], Xhat=L[r"\hat{X}"], one=L["1"]),
+        layer_norm_bias=named(ln["dbeta"], G=L["G"], one=L["1"]),
+        gelu_prime=compile_numeric([x], derive_gelu(x).result, ["scipy", numpy], names=["z"]),
+        linear_input=named(lin["dX"], G=L["G"], W=L["W"]),
+        linear_weight=named(lin["dW"], G=L["G"], X=L["X"]),
+        linear_bias=named(lin["db"], G=L["G"], one=L["1"]),
+        dV=named(att["dV"], P=A["P"], G=A["G"]),
+        dP=named(att["dP"], G=A["G"], V=A["V"]),
+        dS=named(att["dS"], P=A["P"], dP=A[r"\mathrm{d}P"], one=A["1"]),
+        dQ=named(att["dQ"], dS=A[r"\mathrm{d}S"], K=A["K"], d_h=d),
+        dK=named(att["dK"], dS=A[r"\mathrm{d}S"], Q=A["Q"], d_h=d),
     )
 
 
@@ -195,12 +203,13 @@ def attention_backward(dO: np.ndarray, saved: dict, heads: int, pieces: Pieces) 
     """``dQ``, ``dK``, ``dV`` of every head of every example, each head by the single-head formulas at its width."""
     O_grad = split_heads(dO, heads)
     grads = {name: np.zeros_like(saved[name]) for name in "QKV"}
-    width = saved["Q"].shape[-1]  # the head's width d_head: the scale is 1/√d_head
+    width = saved["Q"].shape[-1]  # the head's width d_h: scale 1/√d_h
     for b in range(O_grad.shape[0]):
         for h in range(heads):
             P, G = saved["P"][b, h], O_grad[b, h]
             Q, K, V = (saved[name][b, h] for name in "QKV")
-            dS = pieces.dS(P, pieces.dP(G, V), ones(P.shape[1]))  # the causal mask: dS = 0 where P = 0
+            # causal mask: P = 0 there, so dS = P ⊙ (…) = 0 too
+            dS = pieces.dS(P, pieces.dP(G, V), ones(P.shape[1]))
             grads["Q"][b, h] = pieces.dQ(dS, K, width)
             grads["K"][b, h] = pieces.dK(dS, Q, width)
             grads["V"][b, h] = pieces.dV(P, G)
@@ -221,17 +230,20 @@ def block_backward(dy: np.ndarray, cache: BlockCache, params: dict, heads: int, 
         d_x, grads[weight], grads[bias] = layer_norm_backward(d_out, saved, params[weight], pieces)
         return d_x
 
-    # y = x₁ + MLP(LN₂(x₁)): dy reaches x₁ along the identity path and through the MLP branch
+    # y = x₁ + MLP(LN₂(x₁)): dy reaches x₁ along the identity
+    # path and through the MLP branch
     d_gelu = through_linear(dy, gelu(cache.z), "linear2.weight")
     d_z = d_gelu * pieces.gelu_prime(cache.z)
-    d_h2 = through_linear(d_z, cache.h2, "linear1.weight")
-    d_x1 = dy + through_norm(d_h2, cache.norm2, "norm2.weight")  # the two paths' gradients add
+    d_B = through_linear(d_z, cache.B, "linear1.weight")
+    # the two paths' gradients add:
+    d_x1 = dy + through_norm(d_B, cache.norm2, "norm2.weight")
     # x₁ = x + MHA(LN₁(x)): the same at the attention branch
     saved = cache.attention
     d_heads = through_linear(d_x1, saved["concat"], "self_attn.out_proj.weight")
-    d_qkv = np.concatenate(attention_backward(d_heads, saved, heads, pieces), axis=-1)  # dQ, dK, dV side by side
-    d_h1 = through_linear(d_qkv, saved["h"], "self_attn.in_proj_weight")
-    grads["input"] = d_x1 + through_norm(d_h1, cache.norm1, "norm1.weight")
+    dQ, dK, dV = attention_backward(d_heads, saved, heads, pieces)
+    d_qkv = np.concatenate([dQ, dK, dV], axis=-1)  # side by side, as QKV
+    d_A = through_linear(d_qkv, saved["A"], "self_attn.in_proj_weight")
+    grads["input"] = d_x1 + through_norm(d_A, cache.norm1, "norm1.weight")
     return grads
 
 
@@ -266,6 +278,19 @@ def reference_gradients(layer: nn.TransformerEncoderLayer, x: np.ndarray, dy: np
     found = torch.autograd.grad((torch.tensor(dy) * out).sum(), [inputs, *tensors])
     grads = {name: g.numpy() for name, g in zip(("input", *names), found, strict=True)}
     return out.detach().numpy(), grads
+
+
+def block_gradients(
+    width: int, heads: int, hidden: int, batch: int, tokens: int, *, seed: int, pieces: Pieces
+) -> tuple[dict, dict]:
+    """:func:`block_backward`'s gradients and autograd's through the module, for a random block, input and ``dy``."""
+    layer = encoder_layer(width, heads, hidden, seed=seed)
+    params = parameters_of(layer)
+    rng = np.random.default_rng(seed)
+    x, dy = rng.standard_normal((2, batch, tokens, width))
+    _, reference = reference_gradients(layer, x, dy)
+    _, saved = block_forward(x, params, heads)
+    return block_backward(dy, saved, params, heads, pieces), reference
 
 
 def normwise_errors(got: dict, expected: dict) -> dict[str, float]:

@@ -1,6 +1,8 @@
+import inspect
 import math
 
 import numpy as np
+import pytest
 import sympy as sp
 
 from checks.compiled import compile_numeric
@@ -36,3 +38,16 @@ def test_a_matrix_expression_compiles_with_its_matrix_symbols_renamed_as_matrice
     f = compile_numeric([P, dP, n], sp.HadamardProduct(P, dP) * P.T / n, modules="numpy")
     p, dp = np.arange(6.0).reshape(2, 3), np.ones((2, 3))
     assert np.allclose(f(p, dp, 2), (p * dp) @ p.T / 2)
+
+
+def test_names_given_appear_in_the_generated_source_and_a_clash_is_refused():
+    n = sp.Symbol("n", integer=True, positive=True)
+    P, dP = sp.MatrixSymbol("P", n, n), sp.MatrixSymbol(r"\mathrm{d}P", n, n)
+    f = compile_numeric([P, dP], sp.HadamardProduct(P, dP), modules="numpy", names=["P", "dP"])
+    assert "multiply(P, dP)" in inspect.getsource(f)
+    assert np.allclose(f(np.full((2, 2), 2.0), np.full((2, 2), 3.0)), 6.0)
+    stray = sp.Symbol("c")
+    with pytest.raises(ValueError, match="not an argument"):
+        compile_numeric([P], P * stray, modules="numpy", names=["c"])
+    with pytest.raises(ValueError, match="distinct"):
+        compile_numeric([P, dP], P + dP, modules="numpy", names=["x", "x"])

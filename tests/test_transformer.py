@@ -12,6 +12,7 @@ from experiments.transformer import (
     assert_gradients_match,
     block_backward,
     block_forward,
+    block_gradients,
     compiled_pieces,
     encoder_layer,
     parameters_of,
@@ -94,13 +95,24 @@ def test_the_heads_scale_by_their_own_width_not_the_models(block):
     np.testing.assert_allclose(rows_of[2], expected[2], rtol=1e-10)  # V rows: untouched by the scale
 
 
+def test_one_head_cannot_tell_the_models_width_from_the_heads():
+    good = compiled_pieces(6)
+    wrong = replace(good, dQ=lambda dS, K, d: good.dQ(dS, K, 6), dK=lambda dS, Q, d: good.dK(dS, Q, 6))
+    one_head = {"width": 6, "heads": 1, "hidden": 8, "batch": 1, "tokens": 4, "seed": 2}
+    grads, reference = block_gradients(**one_head, pieces=wrong)
+    assert max(assert_gradients_match(grads, reference).values()) < 1e-12
+    grads, reference = block_gradients(**{**one_head, "heads": 2}, pieces=wrong)
+    with pytest.raises(AssertionError, match="in_proj_weight"):
+        assert_gradients_match(grads, reference)
+
+
 @pytest.mark.parametrize("sizes", [(1, 1, 1), (2, 3, 2), (3, 2, 4)])
 def test_the_new_matrix_forms_are_the_index_forms(sizes):
     verify_forms(sizes)
 
 
 def test_a_wrong_matrix_form_is_refused(monkeypatch):
-    def with_wrong_dW(sizes):  # XᵀG, the transpose of GᵀX: the same shape only when d_in = d_out
+    def with_wrong_dW(sizes):  # XᵀG, the transpose of GᵀX: the same shape only when D_in = D_out
         named = linear_names(sizes)[0]
         return {**linear_forms(sizes), "dW": named["X"].T * named["G"]}
 
