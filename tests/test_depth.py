@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from experiments.depth import deep_stack, layer_statistics
+from experiments.depth import deep_stack, input_gradients, layer_statistics
 
 
 def test_init_sets_every_weight_and_the_seed_repeats_it():
@@ -47,3 +47,25 @@ def test_statistics_match_a_hand_written_backward_pass():
 def test_unknown_activation_is_refused_by_name():
     with pytest.raises(ValueError, match="unknown activation 'gelu'"):
         deep_stack(2, 1, "gelu", nn.init.xavier_normal_, seed=0)
+
+
+def test_a_list_of_widths_gives_layers_out_by_in_and_gradients_of_each_width():
+    stack = deep_stack([3, 5, 2], 2, "relu", nn.init.kaiming_normal_, seed=0)
+    assert [tuple(layer.weight.shape) for layer in stack.layers] == [(5, 3), (2, 5)]
+    x = torch.randn(4, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    grads = input_gradients(stack, x, seed=2)
+    assert [tuple(g.shape) for g in grads] == [(4, 3), (4, 5), (4, 2)]
+    W1, W2 = (layer.weight.detach() for layer in stack.layers)
+    G = torch.randn(4, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    z1 = x @ W1.T
+    dh1 = (G * (z1.relu() @ W2.T > 0)) @ W2
+    assert torch.allclose(grads[1], dh1, rtol=1e-14, atol=0)
+    assert torch.allclose(grads[0], (dh1 * (z1 > 0)) @ W1, rtol=1e-14, atol=0)
+    assert np.allclose(layer_statistics(stack, x, seed=2).input_grad_norm, [g.norm() for g in grads], rtol=1e-14)
+
+
+def test_widths_must_fit_the_depth_and_a_residual_stack_one_width():
+    with pytest.raises(ValueError, match="2 layers need 3 widths"):
+        deep_stack([3, 5], 2, "relu", nn.init.kaiming_normal_, seed=0)
+    with pytest.raises(ValueError, match="same width"):
+        deep_stack([3, 5, 3], 2, "relu", nn.init.kaiming_normal_, seed=0, residual=True)

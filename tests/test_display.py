@@ -109,3 +109,9 @@ def test_answer_box_html_names_what_a_reader_may_type():
     assert "(typed plainly, in LaTeX or in Unicode).</div>" in page
     assert page.endswith('<div class="answer-feedback" role="status" aria-live="polite"></div></div>')
     assert "Use no variables," in AnswerBox(sp.Integer(2))._repr_html_()
+
+
+def test_equation_states_an_update_with_its_relation():
+    g = sp.Symbol(r"\mathbf{g}")
+    eq = Equation(r"\mathbf{g}", 2 * g, relation=r"\leftarrow", mul_symbol="dot")
+    assert eq.latex() == r"\mathbf{g} \leftarrow 2 \cdot \mathbf{g}" and repr(eq).startswith(r"\mathbf{g} \leftarrow")
