@@ -64,7 +64,11 @@ def attention_backward() -> AttentionBackward:
         D_row[j] * p_row[j] - p_row[j] * sp.Sum(D_row[i] * p_row[i], (i, 1, m)),
         r"chain rule with $p_i(\delta_{ij} - p_j)$; the $\delta_{ij}$ keeps $i = j$",
     )
-    dS.step(p_row[j] * (D_row[j] - sp.Sum(p_row[i] * D_row[i], (i, 1, m))), "take out $p_j$")
+    # Unevaluated factors keep p_j in front, where "take out p_j" puts it (SymPy would sort it last).
+    dS.step(
+        sp.UnevaluatedExpr(p_row[j]) * sp.UnevaluatedExpr(D_row[j] - sp.Sum(p_row[i] * D_row[i], (i, 1, m))),
+        "take out $p_j$",
+    )
 
     scores_pulled_back = sp.Sum(dSb[a, b] * sp.Sum(Qb[a, e] * Kb[b, e], (e, 1, d)) / sp.sqrt(d), (a, 1, n), (b, 1, m))
     dQ = derivation(sp.Derivative(scores_pulled_back, Qb[p, q]), "dQ_pq", r"\mathrm{d}Q_{pq}", {p: n, q: d})
