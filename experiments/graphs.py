@@ -162,13 +162,19 @@ def draw_graph(
     fmt: str = ".6f",
     ax: plt.Axes | None = None,
     figsize: tuple[float, float] | None = None,
+    downward: bool = False,
 ) -> plt.Figure:
     """Draw ``graph``: boxes for nodes (coloured by kind), arrows for edges, and, when given, each node's
     forward value (green, above) and the output's derivative with respect to it (red, below).
 
-    ``positions`` overrides :meth:`ComputationGraph.layout` for some or all nodes.
+    ``positions`` overrides :meth:`ComputationGraph.layout` for some or all nodes. ``downward=True`` draws
+    the graph from top to bottom (a layout column becomes a row, ``positions`` are then taken as drawn),
+    with the forward value left of each node and the derivative right of it: a narrow figure that stays
+    legible in a phone's column.
     """
     pos = graph.layout()
+    if downward:
+        pos = {name: (-y * 1.8, -x) for name, (x, y) in pos.items()}
     pos.update(positions or {})
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
@@ -179,7 +185,8 @@ def draw_graph(
         fig = ax.figure
     for src, dst in graph.edges:
         (x0, y0), (x1, y1) = pos[src], pos[dst]
-        bend = 0.0 if abs(x1 - x0) <= 1.01 else (0.25 if y1 >= y0 else -0.25)
+        along, across = (y0 - y1, x1 - x0) if downward else (x1 - x0, y1 - y0)
+        bend = 0.0 if abs(along) <= 1.01 else (0.25 if across >= 0 else -0.25)
         ax.annotate(
             "",
             xy=(x1, y1),
@@ -207,17 +214,36 @@ def draw_graph(
             bbox={"boxstyle": "round,pad=0.45", "fc": KIND_COLOURS[node.kind], "ec": "#444444", "lw": 1.0},
         )
         if values is not None and name in values:
-            ax.text(x, y + 0.3, _text(values[name], fmt), ha="center", va="bottom", fontsize=9, color=VALUE_COLOUR)
+            value = _text(values[name], fmt)
+            if downward:
+                ax.text(x - 0.45, y, value, ha="right", va="center", fontsize=11, color=VALUE_COLOUR)
+            else:
+                ax.text(x, y + 0.3, value, ha="center", va="bottom", fontsize=9, color=VALUE_COLOUR)
         if grads is not None and name in grads:
-            ax.text(x, y - 0.3, _text(grads[name], fmt), ha="center", va="top", fontsize=9, color=GRAD_COLOUR)
+            grad = _text(grads[name], fmt)
+            if downward:
+                ax.text(x + 0.45, y, grad, ha="left", va="center", fontsize=11, color=GRAD_COLOUR)
+            else:
+                ax.text(x, y - 0.3, grad, ha="center", va="top", fontsize=9, color=GRAD_COLOUR)
+    where_value, where_grad = ("left", "right") if downward else ("above", "below")
     handles = []
     if values is not None:
-        handles.append(Line2D([], [], ls="none", marker="s", color=VALUE_COLOUR, label="forward value (above)"))
+        handles.append(
+            Line2D([], [], ls="none", marker="s", color=VALUE_COLOUR, label=f"forward value ({where_value})")
+        )
     if grads is not None:
-        handles.append(Line2D([], [], ls="none", marker="s", color=GRAD_COLOUR, label=f"{grad_label} (below)"))
+        handles.append(Line2D([], [], ls="none", marker="s", color=GRAD_COLOUR, label=f"{grad_label} ({where_grad})"))
     if handles:
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False, fontsize=9)
-    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=1 if downward else 2,
+            frameon=False,
+            fontsize=11 if downward else 9,
+        )
+    margin = 1.0 if downward else 0.6
+    ax.set_xlim(min(xs) - margin, max(xs) + margin)
     ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
     ax.axis("off")
     return fig

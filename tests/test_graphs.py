@@ -74,3 +74,17 @@ def test_draw_graph_shows_values_and_derivatives():
     assert fig.axes[0].get_legend() is not None
     structure_only = draw_graph(g)
     assert structure_only.axes[0].get_legend() is None
+
+
+def test_draw_graph_downward_puts_layers_in_rows_and_numbers_beside_the_nodes():
+    g = neuron()
+    values, grads = g.run({"x": 2.0, "w": 0.5})
+    fig = draw_graph(g, values=values, grads=grads, fmt=".3f", downward=True)
+    ax = fig.axes[0]
+    at = {t.get_text(): t.get_position() for t in ax.texts}
+    assert at["$x$"][1] > at["$+$"][1]  # the input is drawn above the output
+    value_x, value_y = at[f"{values['x']:.3f}"]
+    grad_x, grad_y = at[f"{grads['x']:.3f}"]
+    assert value_x < at["$x$"][0] < grad_x and value_y == grad_y == at["$x$"][1]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0].endswith("(left)") and legend[1].endswith("(right)")
