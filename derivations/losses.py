@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from derivations.steps import Derivation
+from derivations.compact import CompactDerivation
 
 
 def smoothed_targets(batch: int, classes: int, labels: Sequence[int], off: sp.Expr) -> sp.Matrix:
@@ -52,10 +52,20 @@ def gelu_of(x: sp.Symbol) -> sp.Expr:
     return x * (1 + sp.erf(x / sp.sqrt(2))) / 2
 
 
-def derive_gelu(x: sp.Symbol) -> Derivation:
-    """``GELU′(x) = Φ(x) + x φ(x)``, by the product rule and ``erf′``, each step verified."""
-    derivative = Derivation(sp.Derivative(gelu_of(x), x), name="GELU′", lhs=r"\frac{d}{dx}\operatorname{GELU}(x)")
+def derive_gelu(x: sp.Symbol) -> CompactDerivation:
+    """``GELU′(x) = Φ(x) + x φ(x)``, by the product rule and ``erf′``, each step verified.
+
+    The last line is shown with the names ``Φ(x)`` and ``φ(x)``, the standard form; ``result`` is explicit.
+    """
+    # the braces make φ(x) sort after x, so the product prints as x φ(x), the standard order
+    cdf, pdf = sp.Symbol(r"\Phi(x)", positive=True), sp.Symbol(r"{\varphi(x)}", positive=True)
+    meaning = {cdf: (1 + sp.erf(x / sp.sqrt(2))) / 2, pdf: normal_pdf(x)}
+    derivative = CompactDerivation(
+        sp.Derivative(gelu_of(x), x), meaning=meaning, name="GELU′", lhs=r"\frac{d}{dx}\operatorname{GELU}(x)"
+    )
     derivative.step((1 + sp.erf(x / sp.sqrt(2))) / 2 + x * sp.Derivative(sp.erf(x / sp.sqrt(2)), x) / 2, "product rule")
     erf_rule = "$\\operatorname{erf}'(t) = 2e^{-t^2}/\\sqrt{\\pi}$, chain rule"
     derivative.step((1 + sp.erf(x / sp.sqrt(2))) / 2 + x * normal_pdf(x), erf_rule)
+    names = "$\\Phi(x) = (1 + \\operatorname{erf}(x/\\sqrt2))/2$, $\\varphi(x) = e^{-x^2/2}/\\sqrt{2\\pi}$"
+    derivative.step(cdf + x * pdf, names)
     return derivative

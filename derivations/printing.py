@@ -12,6 +12,8 @@ prose writes ``I``, ``^\\top``, ``⊙``, bold vectors and ``θ_t − θ^⋆``; :
 '\\\\left(I - A\\\\right) \\\\mathbf{x}'
 >>> latex(x.T * A.T)
 '\\\\mathbf{x}^{\\\\top} A^{\\\\top}'
+>>> latex(sp.Derivative(PartialName("f"), sp.Symbol("w")))
+'\\\\frac{\\\\partial}{\\\\partial w} f'
 """
 
 from __future__ import annotations
@@ -21,8 +23,26 @@ from sympy.printing.latex import LatexPrinter, translate
 from sympy.printing.precedence import PRECEDENCE
 
 
+class PartialName(sp.Symbol):
+    """A name that stands for a function of several variables, e.g. a loss L or a network's output f.
+
+    SymPy writes d/dw for the derivative of a lone symbol; a derivative of an expression that contains a
+    ``PartialName`` is printed with ∂, as the prose writes a partial derivative.
+    """
+
+
 class BookPrinter(LatexPrinter):
     """SymPy's LaTeX printer with the book's notation (see the module docstring)."""
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        if not any(isinstance(s, PartialName) for s in expr.expr.free_symbols):
+            return super()._print_Derivative(expr)
+        operator = self._settings["diff_operator_latex"]
+        self._settings["diff_operator_latex"] = r"\partial"
+        try:
+            return super()._print_Derivative(expr)
+        finally:
+            self._settings["diff_operator_latex"] = operator
 
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
         terms = _positive_first(self._as_ordered_terms(expr, order=order), _is_negative)

@@ -1,4 +1,4 @@
-"""The label-smoothing claims agree with F.cross_entropy for ε/K and not for ε/(K − 1)."""
+"""The label-smoothing claims agree with F.cross_entropy for ε/K and not for ε/(K − 1); GELU′ ends in Φ + xφ."""
 
 import pytest
 import sympy as sp
@@ -7,7 +7,8 @@ import torch.nn.functional as F
 
 from checks import GradientMismatch, check_gradient
 from derivations import matrix_symbols, vector_symbols
-from derivations.losses import smoothed_targets, smoothing_gradients
+from derivations.losses import derive_gelu, smoothed_targets, smoothing_gradients
+from derivations.printing import latex
 
 LABELS = [1, 0]
 EPS = sp.Rational(1, 5)
@@ -33,3 +34,11 @@ def test_eps_over_k_minus_one_is_caught():
     X, u = matrix_symbols("X", 2, 3), vector_symbols("u", 2)
     with pytest.raises(GradientMismatch):
         check_gradient(torch_loss, smoothing_gradients(X, u, LABELS, EPS / 2), [X, u], trials=2)
+
+
+def test_gelu_derivative_ends_in_standard_form_and_result_is_explicit():
+    x = sp.Symbol("x", real=True)
+    derivative = derive_gelu(x)
+    assert latex(derivative.shown[-1]) == r"\Phi(x) + x {\varphi(x)}"  # Φ + xφ, x first
+    assert derivative.result.free_symbols == {x}  # what experiments/transformer.py lambdifies
+    assert sp.simplify(derivative.result - sp.diff(x * (1 + sp.erf(x / sp.sqrt(2))) / 2, x)) == 0

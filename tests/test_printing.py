@@ -7,7 +7,7 @@ import sympy as sp
 
 from derivations import Derivation, Equation, StepError
 from derivations.compact import CompactDerivation
-from derivations.printing import latex
+from derivations.printing import PartialName, latex
 from derivations.steps import REASON_WIDTH, reason_lines
 
 n = 3
@@ -259,3 +259,10 @@ def test_a_scalar_factor_of_a_hadamard_product_is_bracketed_only_if_it_is_a_sum(
 def test_a_term_after_the_first_that_is_itself_an_operation_is_bracketed():
     x, y = sp.symbols("x y")
     assert latex(sp.Mod(x, 3) + sp.Mod(y, 3)) == r"x \bmod 3 + \left(y \bmod 3\right)"
+
+
+def test_derivative_of_a_partial_name_prints_partial_and_others_keep_d():
+    w = sp.Symbol("w")
+    assert latex(sp.Derivative(PartialName("f"), w)) == r"\frac{\partial}{\partial w} f"
+    assert latex(sp.Derivative(sp.Symbol("f") ** 2, w)) == r"\frac{d}{d w} f^{2}"  # SymPy's d for a lone symbol
+    assert latex(sp.Derivative(sp.tanh(w), w)).startswith(r"\frac{d}{d w}")  # a one-variable function keeps d
