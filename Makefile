@@ -48,7 +48,7 @@ texlive:
 bench: $(READY)
 	$(BIN)/python -m bench.run
 
-# Mutation testing of checks/ and derivations/ (25 minutes on two cores, low priority); see bench/mutation.md.
+# Mutation testing of checks/ and derivations/ (low priority; not part of make test). Its measured run time and scores are in bench/mutation.md.
 mutation: $(READY)
 	nice -n 19 $(BIN)/mutmut run --max-children 2; $(BIN)/mutmut results
 
