@@ -152,6 +152,10 @@ def _text(value: object, fmt: str) -> str:
     return np.array2string(np.asarray(value, dtype=float), precision=3, separator=", ")
 
 
+# A number above or below a node hides the stretch of an arrow that passes behind it, so it stays readable.
+ON_TOP = {"zorder": 2, "bbox": {"fc": "white", "ec": "none", "pad": 0.5}}
+
+
 def draw_graph(
     graph: ComputationGraph,
     *,
@@ -163,6 +167,7 @@ def draw_graph(
     ax: plt.Axes | None = None,
     figsize: tuple[float, float] | None = None,
     downward: bool = False,
+    label_size: float = 9,
 ) -> plt.Figure:
     """Draw ``graph``: boxes for nodes (coloured by kind), arrows for edges, and, when given, each node's
     forward value (green, above) and the output's derivative with respect to it (red, below).
@@ -170,7 +175,8 @@ def draw_graph(
     ``positions`` overrides :meth:`ComputationGraph.layout` for some or all nodes. ``downward=True`` draws
     the graph from top to bottom (a layout column becomes a row, ``positions`` are then taken as drawn),
     with the forward value left of each node and the derivative right of it: a narrow figure that stays
-    legible in a phone's column.
+    legible in a phone's column. ``label_size`` (points) sets the values' and the legend's type when they
+    sit above and below the nodes: a figure drawn narrow for a phone's column can afford 11.
     """
     pos = graph.layout()
     if downward:
@@ -218,13 +224,13 @@ def draw_graph(
             if downward:
                 ax.text(x - 0.45, y, value, ha="right", va="center", fontsize=11, color=VALUE_COLOUR)
             else:
-                ax.text(x, y + 0.3, value, ha="center", va="bottom", fontsize=9, color=VALUE_COLOUR)
+                ax.text(x, y + 0.3, value, ha="center", va="bottom", fontsize=label_size, color=VALUE_COLOUR, **ON_TOP)
         if grads is not None and name in grads:
             grad = _text(grads[name], fmt)
             if downward:
                 ax.text(x + 0.45, y, grad, ha="left", va="center", fontsize=11, color=GRAD_COLOUR)
             else:
-                ax.text(x, y - 0.3, grad, ha="center", va="top", fontsize=9, color=GRAD_COLOUR)
+                ax.text(x, y - 0.3, grad, ha="center", va="top", fontsize=label_size, color=GRAD_COLOUR, **ON_TOP)
     where_value, where_grad = ("left", "right") if downward else ("above", "below")
     handles = []
     if values is not None:
@@ -240,7 +246,7 @@ def draw_graph(
             bbox_to_anchor=(0.5, 0.0),
             ncol=1 if downward else 2,
             frameon=False,
-            fontsize=11 if downward else 9,
+            fontsize=11 if downward else label_size,
         )
     margin = 1.0 if downward else 0.6
     ax.set_xlim(min(xs) - margin, max(xs) + margin)

@@ -88,3 +88,15 @@ def test_draw_graph_downward_puts_layers_in_rows_and_numbers_beside_the_nodes():
     assert value_x < at["$x$"][0] < grad_x and value_y == grad_y == at["$x$"][1]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[0].endswith("(left)") and legend[1].endswith("(right)")
+
+
+def test_draw_graph_numbers_take_the_label_size_and_cover_the_arrows_behind_them():
+    g = neuron()
+    values, grads = g.run({"x": 2.0, "w": 0.5})
+    fig = draw_graph(g, values=values, grads=grads, fmt=".3f", label_size=11)
+    ax = fig.axes[0]
+    number = next(t for t in ax.texts if t.get_text() == f"{values['x']:.3f}")
+    arrows = [a for a in ax.texts if not a.get_text()]
+    assert number.get_fontsize() == 11 and number.get_zorder() > max(a.get_zorder() for a in arrows)
+    assert number.get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0)
+    assert all(t.get_fontsize() == 11 for t in ax.get_legend().get_texts())
