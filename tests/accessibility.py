@@ -21,8 +21,8 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 #: The rules of WCAG 2.0 and 2.1, levels A and AA (axe's tags for them).
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
-# What a reader types to put a box in each of its states other than empty. The correct answer is the
-# box's own, which the answer table knows for some boxes only (see ``correct_answers``).
+# What a reader types to put a box in each of its states other than empty and correct. A correct answer is
+# the box's own: the browser tests take it from the table of answers (tests/answer_cases.yml).
 BOX_STATES = {"wrong": "0.123456789", "refused": "x + * y"}
 
 OPEN_EVERYTHING = """async () => {
@@ -83,8 +83,7 @@ def scan_every_state(page, correct: dict[int, str] | None = None) -> dict[str, l
     boxes = page.locator(".answer-box").count()
     if not boxes:
         return found
-    states = dict(BOX_STATES)
-    for state, answer in states.items():
+    for state, answer in BOX_STATES.items():
         for index in range(boxes):
             page.evaluate(ANSWER_BOX, [index, answer])
         found[f"boxes {state}"] = scan(page, ".answer-box")
