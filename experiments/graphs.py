@@ -167,7 +167,7 @@ def draw_graph(
     ax: plt.Axes | None = None,
     figsize: tuple[float, float] | None = None,
     downward: bool = False,
-    label_size: float = 9,
+    label_size: float | None = None,
 ) -> plt.Figure:
     """Draw ``graph``: boxes for nodes (coloured by kind), arrows for edges, and, when given, each node's
     forward value (green, above) and the output's derivative with respect to it (red, below).
@@ -175,9 +175,10 @@ def draw_graph(
     ``positions`` overrides :meth:`ComputationGraph.layout` for some or all nodes. ``downward=True`` draws
     the graph from top to bottom (a layout column becomes a row, ``positions`` are then taken as drawn),
     with the forward value left of each node and the derivative right of it: a narrow figure that stays
-    legible in a phone's column. ``label_size`` (points) sets the values' and the legend's type when they
-    sit above and below the nodes: a figure drawn narrow for a phone's column can afford 11.
+    legible in a phone's column. ``label_size`` (points) sets the values' and the legend's type: 11 by
+    default downward, 9 otherwise (a figure drawn narrow for a phone's column can afford 11).
     """
+    label_size = label_size or (11 if downward else 9)
     pos = graph.layout()
     if downward:
         pos = {name: (-y * 1.8, -x) for name, (x, y) in pos.items()}
@@ -222,13 +223,13 @@ def draw_graph(
         if values is not None and name in values:
             value = _text(values[name], fmt)
             if downward:
-                ax.text(x - 0.45, y, value, ha="right", va="center", fontsize=11, color=VALUE_COLOUR)
+                ax.text(x - 0.45, y, value, ha="right", va="center", fontsize=label_size, color=VALUE_COLOUR)
             else:
                 ax.text(x, y + 0.3, value, ha="center", va="bottom", fontsize=label_size, color=VALUE_COLOUR, **ON_TOP)
         if grads is not None and name in grads:
             grad = _text(grads[name], fmt)
             if downward:
-                ax.text(x + 0.45, y, grad, ha="left", va="center", fontsize=11, color=GRAD_COLOUR)
+                ax.text(x + 0.45, y, grad, ha="left", va="center", fontsize=label_size, color=GRAD_COLOUR)
             else:
                 ax.text(x, y - 0.3, grad, ha="center", va="top", fontsize=label_size, color=GRAD_COLOUR, **ON_TOP)
     where_value, where_grad = ("left", "right") if downward else ("above", "below")
@@ -246,7 +247,7 @@ def draw_graph(
             bbox_to_anchor=(0.5, 0.0),
             ncol=1 if downward else 2,
             frameon=False,
-            fontsize=11 if downward else label_size,
+            fontsize=label_size,
         )
     margin = 1.0 if downward else 0.6
     ax.set_xlim(min(xs) - margin, max(xs) + margin)
