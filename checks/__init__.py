@@ -4,7 +4,7 @@
 >>> from checks import check_gradient
 >>> x = sp.Symbol("x")
 >>> print(check_gradient(lambda t: torch.exp(2 * t), [2 * sp.exp(2 * x)], [x]))  # doctest: +ELLIPSIS
-✓ gradient of f w.r.t. x: 5 points × 1 entries agree...
+✓ gradient of f w.r.t. x: SymPy = autograd at 5 points × 1 entries, max rel. error ...
 """
 
 import importlib

@@ -17,7 +17,7 @@ import numpy as np
 import sympy as sp
 import torch
 
-from checks import ledger
+from checks import ledger, provenance
 from checks.compiled import compile_numeric
 from checks.failures import GradientMismatch
 from checks.points import clear_of_kinks, kink_expressions, sample_points
@@ -64,13 +64,11 @@ class CheckReport:
     notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
+        # One line, as the page shows it; the details are the fields (and the verification ledger).
         return (
-            f"✓ {self.kind} of {self.quantity} w.r.t. {', '.join(self.wrt)}: "
-            f"{self.points} points × {self.entries} entries agree.\n"
-            f"  SymPy vs autograd: max abs error {self.max_abs_error:.1e}, "
-            f"max rel error {self.max_rel_error:.1e} (rtol {self.rtol:g}, atol {self.atol:g})\n"
-            f"  finite differences vs autograd: max rel error {self.max_fd_rel_error:.1e} "
-            f"({self.fd_coordinates} coordinates per point)"
+            f"✓ {self.kind} of {self.quantity} w.r.t. {', '.join(self.wrt)}: SymPy = autograd at {self.points} points "
+            f"× {self.entries} entries, max rel. error {self.max_rel_error:.1e}; finite differences agree "
+            f"to {self.max_fd_rel_error:.1e}"
         )
 
     __repr__ = __str__
@@ -571,6 +569,7 @@ def _compare(
 ) -> CheckReport:
     trials, seed, rtol, atol, at = settings.trials, settings.seed, settings.rtol, settings.atol, settings.at
     claims = [e for row in claim_rows for e in row]
+    displays = provenance.origins(claims)  # the glued displays the claim was built from
     avoid = kink_expressions([*claims, *settings.kinks]) if settings.avoid_kinks else []
     if trials < 0 or (trials == 0 and not at):
         raise ValueError("a check needs at least one point: trials >= 1 or an explicit point in at=")
@@ -604,7 +603,9 @@ def _compare(
         bad_fd = ~(np.abs(fd - auto_c) <= fd_tol) & (not on_kink)
         if bad_claim.any() or bad_fd.any():
             where = "random point" if index >= len(at) else "explicit point"
-            ledger.record_check(kind, variables.name, variables.entry_names, len(points), None, None, passed=False)
+            ledger.record_check(
+                kind, variables.name, variables.entry_names, len(points), None, None, passed=False, displays=displays
+            )
             at_text = f"{where} {index - len(at) if index >= len(at) else index} (seed {seed})"
             raise _mismatch(
                 kind,
@@ -647,6 +648,8 @@ def _compare(
         max_rel,
         passed=True,
         max_normwise_rel=max_normwise_rel,
+        displays=displays,
+        independent=True,
     )
     return report
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -50,25 +50,41 @@ def record_check(
     *,
     passed: bool,
     max_normwise_rel: float | None = None,
+    displays: Iterable[str] = (),
+    independent: bool = False,
 ) -> None:
+    """One check. ``displays``: the glued displays its claims were built from (:mod:`checks.provenance`);
+    ``independent``: the other side is a computation of its own (autograd, PyTorch's forward or backward),
+    not another display or identity."""
+    _write(
+        {
+            "kind": kind,
+            "quantity": quantity,
+            "wrt": list(wrt),
+            "points": points,
+            "max_abs_error": max_abs,
+            "max_rel_error": max_rel,
+            "max_normwise_rel_error": max_normwise_rel,
+            "passed": passed,
+            "expected_failure": not passed and _expecting > 0,
+            "displays": sorted(displays),
+            "independent": independent,
+        }
+    )
+
+
+def record_display(key: str, kind: str, steps: Sequence[str]) -> None:
+    """A glued display: its key, whether it is derived or declared exempt, and how each of its steps was verified."""
+    _write({"display": key, "display_kind": kind, "steps": list(steps)})
+
+
+def _write(fields: dict) -> None:
     directory, chapter = os.environ.get(LEDGER_DIR_ENV), os.environ.get(CHAPTER_ENV)
     code_hash = os.environ.get(CODE_HASH_ENV)
     if not directory or not chapter or not code_hash:
         return
     path = ledger_file(Path(directory), code_hash)
-    entry = {
-        "chapter": chapter,
-        "code_hash": code_hash,
-        "kind": kind,
-        "quantity": quantity,
-        "wrt": list(wrt),
-        "points": points,
-        "max_abs_error": max_abs,
-        "max_rel_error": max_rel,
-        "max_normwise_rel_error": max_normwise_rel,
-        "passed": passed,
-        "expected_failure": not passed and _expecting > 0,
-    }
+    entry = {"chapter": chapter, "code_hash": code_hash, **fields}
     mode = "a" if path in _started else "w"
     _started.add(path)
     with path.open(mode, encoding="utf-8") as f:

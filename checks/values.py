@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import sympy as sp
 
-from checks import ledger
+from checks import ledger, provenance
 
 
 def assert_close(got: object, expected: object, *, name: str, rtol: float = 1e-9, atol: float = 0.0) -> float:
@@ -19,11 +19,14 @@ def assert_close(got: object, expected: object, *, name: str, rtol: float = 1e-9
     >>> assert_close(0.1 + 0.2, 0.3, name="sum")  # doctest: +ELLIPSIS
     1.8...e-16
     """
+    # Linked to the displays either side was built from; independent when only one side was.
+    got_from, expected_from = provenance.origins(got), provenance.origins(expected)
+    links = {"displays": got_from | expected_from, "independent": not got_from or not expected_from}
     if _is_exact(got) and _is_exact(expected):
         difference = sp.simplify(sp.Matrix(_as_sympy_matrix(got)) - sp.Matrix(_as_sympy_matrix(expected)))
         if any(e != 0 for e in difference):
             raise AssertionError(f"{name}: expected exactly {expected}, got {got}")
-        ledger.record_check("value", name, [], 1, 0.0, 0.0, passed=True)
+        ledger.record_check("value", name, [], 1, 0.0, 0.0, passed=True, **links)
         return 0.0
     g, e = _as_array(got, name), _as_array(expected, name)
     if g.shape != e.shape:
@@ -40,7 +43,9 @@ def assert_close(got: object, expected: object, *, name: str, rtol: float = 1e-9
             f"(relative error {rel[index]:.3e}, rtol {rtol:g}, atol {atol:g})"
         )
     worst = float(np.max(rel)) if rel.size else 0.0
-    ledger.record_check("value", name, [], int(g.size), float(np.max(np.abs(g - e), initial=0.0)), worst, passed=True)
+    ledger.record_check(
+        "value", name, [], int(g.size), float(np.max(np.abs(g - e), initial=0.0)), worst, passed=True, **links
+    )
     return worst
 
 

@@ -1,7 +1,7 @@
 """The symbolic side of the book: SymPy definitions and step-checked derivations."""
 
 from derivations.answer_box import AnswerBox
-from derivations.display import Equation
+from derivations.display import Equation, glue
 from derivations.indexed import instantiate
 from derivations.printing import latex, use_in_ipython
 from derivations.steps import Derivation, StepError, verify_equal
@@ -12,6 +12,7 @@ __all__ = [
     "Derivation",
     "Equation",
     "StepError",
+    "glue",
     "instantiate",
     "latex",
     "matrix_symbols",

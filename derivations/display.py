@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from checks import ledger, provenance
+from derivations.compact import CompactDerivation
 from derivations.printing import latex
+from derivations.steps import Derivation
 
 
 class Equation:
@@ -33,3 +36,43 @@ class Equation:
 
     def __repr__(self) -> str:
         return f"{self.lhs} {self.relation} {self.rhs}"
+
+
+#: How a glued display stands in the book: derived (must be bound to a check), or declared exempt.
+DISPLAY_KINDS = ("derived", "definition", "mistake")
+
+
+def glue(key: str, obj: object, *, display: bool = False, kind: str = "derived") -> None:
+    """MyST-NB's ``glue``, which also tells the verification ledger what a display shows.
+
+    A SymPy result (a :class:`~derivations.steps.Derivation`, an :class:`Equation`, an expression or a
+    matrix) is registered under ``key`` (see :mod:`checks.provenance`): a check whose claim is built
+    from it is recorded as checking this display, and the build refuses a derived display that no
+    check binds. ``kind="definition"`` declares a definition, ``kind="mistake"`` a quoted mistake: both
+    are shown without being derived. Anything else (a figure, a number, an answer box) is glued as is.
+    """
+    from myst_nb import glue as myst_glue
+
+    if kind not in DISPLAY_KINDS:
+        raise ValueError(f"glue({key!r}): kind must be one of {', '.join(DISPLAY_KINDS)}, not {kind!r}")
+    shown = _shown_objects(obj)
+    if shown is not None:
+        provenance.register(key, *shown)
+        steps = [s.method for s in obj.steps[1:]] if isinstance(obj, Derivation) else []
+        ledger.record_display(key, kind, steps)
+    elif kind != "derived":
+        raise ValueError(f"glue({key!r}, kind={kind!r}): only a SymPy display can be declared a {kind}")
+    myst_glue(key, obj, display=display)
+
+
+def _shown_objects(obj: object) -> list[sp.Basic] | None:
+    """The SymPy objects a display shows as its result, or None for what is not a SymPy display."""
+    if isinstance(obj, CompactDerivation):
+        return [obj.result, obj.shown_result]
+    if isinstance(obj, Derivation):
+        return [obj.result]
+    if isinstance(obj, Equation):
+        return [obj.rhs]
+    if isinstance(obj, sp.Basic | sp.MatrixBase):
+        return [obj]
+    return None

@@ -15,7 +15,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from checks import ledger
+from checks import ledger, provenance
 from checks.failures import StepError
 from checks.points import kink_expressions, sample_points, symbol_range
 from derivations.printing import latex
@@ -176,13 +176,14 @@ def verify_equal(
     ``name`` labels the identity in the book's verification ledger.
     """
     before, after = _as_expr(before, "before"), _as_expr(after, "after")
+    displays = provenance.origins(before) | provenance.origins(after)
     try:
         method = _verify(before, after, indices, domain, seed, prove)
     except StepError:
-        ledger.record_check("identity", name, [], 0, None, None, passed=False)
+        ledger.record_check("identity", name, [], 0, None, None, passed=False, displays=displays)
         raise
     points = NUMERIC_POINTS if method == "numeric" else 0
-    ledger.record_check(f"identity ({method})", name, [], points, 0.0, 0.0, passed=True)
+    ledger.record_check(f"identity ({method})", name, [], points, 0.0, 0.0, passed=True, displays=displays)
     return Verified(method, name)
 
 

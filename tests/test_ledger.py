@@ -14,6 +14,9 @@ from derivations.steps import Step
 from tests.helpers import square
 
 x, y = sp.symbols("x y", real=True)
+# What a check built from no display records: no links, and (for a value) an independent comparison.
+UNLINKED = {"displays": frozenset(), "independent": True}
+NO_LINKS = {"displays": [], "independent": False}
 
 
 @pytest.fixture
@@ -26,7 +29,7 @@ def records(monkeypatch):
 
 def test_assert_close_records_exact_equality_in_the_ledger(records):
     assert assert_close(sp.log(2), sp.log(2), name="log 2") == 0.0
-    assert records == [(("value", "log 2", [], 1, 0.0, 0.0), {"passed": True})]
+    assert records == [(("value", "log 2", [], 1, 0.0, 0.0), {"passed": True, **UNLINKED})]
 
 
 def test_assert_close_records_numbers_in_the_ledger(records):
@@ -35,13 +38,13 @@ def test_assert_close_records_numbers_in_the_ledger(records):
     ((args, kwargs),) = records
     assert args[:4] == ("value", "v", [], 2)
     assert args[4] == pytest.approx(0.5e-10, rel=1e-5)  # max |got - expected|, not |got + expected|
-    assert args[5] == worst and kwargs == {"passed": True}
+    assert args[5] == worst and kwargs == {"passed": True, **UNLINKED}
 
 
 def test_assert_close_of_zeros_and_of_empty_arrays(records):
     assert assert_close(np.zeros(2), np.zeros(2), name="zeros") == 0.0
     assert assert_close(np.zeros(0), np.zeros(0), name="empty") == 0.0
-    assert records[1] == (("value", "empty", [], 0, 0.0, 0.0), {"passed": True})
+    assert records[1] == (("value", "empty", [], 0, 0.0, 0.0), {"passed": True, **UNLINKED})
 
 
 def test_ledger_records_of_checks(records):
@@ -50,14 +53,19 @@ def test_ledger_records_of_checks(records):
     assert records == [
         (
             ("gradient", "g", ["x", "v"], 2, report.max_abs_error, report.max_rel_error),
-            {"passed": True, "max_normwise_rel": report.max_normwise_rel_error},
+            {
+                "passed": True,
+                "max_normwise_rel": report.max_normwise_rel_error,
+                "displays": frozenset(),
+                "independent": True,
+            },
         )
     ]
     assert (report.fd_coordinates, report.seed, report.entries) == (3, 0, 3)
     records.clear()
     with pytest.raises(GradientMismatch):
         check_gradient(square, [3 * x], [x], name="h", at=[{x: 1.0}], trials=2)
-    assert records == [(("gradient", "h", ["x"], 3, None, None), {"passed": False})]
+    assert records == [(("gradient", "h", ["x"], 3, None, None), {"passed": False, "displays": frozenset()})]
 
 
 def test_verify_equal_ledger_records(records):
@@ -67,9 +75,9 @@ def test_verify_equal_ledger_records(records):
     with pytest.raises(StepError):
         verify_equal(x, x + 1, name="bad")
     assert records == [
-        (("identity (symbolic)", "identity", [], 0, 0.0, 0.0), {"passed": True}),
-        (("identity (numeric)", "n", [], 6, 0.0, 0.0), {"passed": True}),
-        (("identity", "bad", [], 0, None, None), {"passed": False}),
+        (("identity (symbolic)", "identity", [], 0, 0.0, 0.0), {"passed": True, "displays": frozenset()}),
+        (("identity (numeric)", "n", [], 6, 0.0, 0.0), {"passed": True, "displays": frozenset()}),
+        (("identity", "bad", [], 0, None, None), {"passed": False, "displays": frozenset()}),
     ]
 
 
@@ -78,7 +86,9 @@ def test_derivation_steps_are_recorded_under_their_name(records):
     d = Derivation(x * (x + 1), name="d")
     assert d.steps[0] == Step(x * (x + 1), "", "definition")
     d.step(x**2 + x, "expand")
-    assert records == [(("identity (symbolic)", "d, step 1", [], 0, 0.0, 0.0), {"passed": True})]
+    assert records == [
+        (("identity (symbolic)", "d, step 1", [], 0, 0.0, 0.0), {"passed": True, "displays": frozenset()})
+    ]
 
 
 def test_the_ledger_reads_back_what_checks_recorded(tmp_path, monkeypatch):
@@ -119,6 +129,7 @@ def test_ledger_records_hold_every_field_and_replace_an_earlier_run(tmp_path, mo
             "max_normwise_rel_error": 1e-15,
             "passed": True,
             "expected_failure": False,
+            **NO_LINKS,
         },
         {
             **common,
@@ -129,6 +140,7 @@ def test_ledger_records_hold_every_field_and_replace_an_earlier_run(tmp_path, mo
             "max_normwise_rel_error": None,
             "passed": False,
             "expected_failure": True,
+            **NO_LINKS,
         },
         {
             **common,
@@ -141,6 +153,7 @@ def test_ledger_records_hold_every_field_and_replace_an_earlier_run(tmp_path, mo
             "max_normwise_rel_error": None,
             "passed": False,
             "expected_failure": False,
+            **NO_LINKS,
         },
     ]
 

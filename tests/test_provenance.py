@@ -1,0 +1,110 @@
+"""Provenance: a check records the displays its claim was built from, and only those."""
+
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+
+from checks import assert_close, check_gradient, ledger, provenance
+from derivations import Derivation, Equation, glue, instantiate, vector_symbols, verify_equal
+from derivations.compact import CompactDerivation, expand_meaning
+
+x, y = sp.symbols("x y", real=True)
+
+
+@pytest.fixture(autouse=True)
+def fresh():
+    provenance.forget()
+    yield
+    provenance.forget()
+
+
+@pytest.fixture
+def records(monkeypatch):
+    """Every ledger.record_check call's keyword arguments, instead of writing the ledger."""
+    calls = []
+    monkeypatch.setattr(ledger, "record_check", lambda *args, **kwargs: calls.append(kwargs))
+    return calls
+
+
+def test_a_display_is_followed_through_sympys_operations():
+    shown = sp.exp(x) * sp.sin(y)
+    provenance.register("eq-f", shown)
+    assert provenance.origins(shown.subs(x, 2)) == {"eq-f"}
+    assert provenance.origins(shown.xreplace({y: x}).doit()) == {"eq-f"}
+    assert provenance.origins(float(shown.subs({x: 0.3, y: 0.7}))) == {"eq-f"}
+    assert provenance.origins(sp.lambdify((x, y), shown)(0.3, 0.9)) == {"eq-f"}
+    assert provenance.origins(shown.evalf(30, subs={x: 1.1, y: 2.0})) == {"eq-f"}
+    assert provenance.origins(sp.cos(x)) == frozenset()
+
+
+def test_a_matrix_claim_is_linked_through_its_entries_and_a_tensor_through_its_values():
+    shown = sp.Matrix([sp.exp(x), sp.sin(x)])
+    provenance.register("eq-m", shown)
+    at = shown.T.subs(x, 0.25)
+    assert provenance.origins(sp.Matrix([at[0], at[1]])) == {"eq-m"}
+    assert provenance.origins(torch.tensor([float(v) for v in at], dtype=torch.float64)) == {"eq-m"}
+    # A tensor with a value of its own among the display's is not the display's.
+    assert provenance.origins(torch.tensor([float(at[0]), 0.123456789], dtype=torch.float64)) == frozenset()
+
+
+def test_the_books_routes_carry_the_link():
+    n = sp.Symbol("n", integer=True, positive=True)
+    i, k = sp.symbols("i k", integer=True, positive=True)
+    xb = sp.IndexedBase("x")
+    softmax = sp.exp(xb[i]) / sp.Sum(sp.exp(xb[k]), (k, 1, n))
+    provenance.register("eq-softmax", softmax)
+    assert provenance.origins(instantiate(softmax, {n: 3, i: 2}, {xb: vector_symbols("x", 3)})) == {"eq-softmax"}
+    a = sp.MatrixSymbol("a", 2, 1)
+    provenance.register("eq-compact", 2 * a)
+    assert provenance.origins(expand_meaning(2 * a, {a: sp.Matrix([x, y])})) == {"eq-compact"}
+
+
+def test_a_retyped_claim_is_linked_only_while_it_equals_the_display():
+    provenance.register("eq-d", 2 * sp.sin(x) * sp.cos(x))
+    assert provenance.origins(2 * sp.sin(x) * sp.cos(x)) == {"eq-d"}  # the same formula, typed again
+    provenance.forget()
+    provenance.register("eq-d", 2 * sp.sin(x) * sp.sin(x))  # the display changes (a slip) ...
+    assert provenance.origins(2 * sp.sin(x) * sp.cos(x)) == frozenset()  # ... and the retyped claim is unlinked
+
+
+def test_checks_record_the_displays_they_consumed_and_whether_the_reference_is_independent(records):
+    derivation = Derivation(sp.Derivative(sp.sin(x) ** 2, x), name="d").step(2 * sp.sin(x) * sp.cos(x), "chain rule")
+    provenance.register("eq-d", derivation.result)
+    records.clear()
+    check_gradient(lambda t: torch.sin(t) ** 2, [derivation.result], [x])
+    assert records[-1]["displays"] == {"eq-d"} and records[-1]["independent"] is True
+    check_gradient(lambda t: torch.sin(t) ** 2, [sp.sin(2 * x)], [x])
+    assert records[-1]["displays"] == frozenset()
+    verify_equal(derivation.result, sp.sin(2 * x), name="double angle")
+    assert records[-1]["displays"] == {"eq-d"}
+    value = derivation.result.subs(x, 0.7)
+    assert_close(torch.sin(torch.tensor(0.7, dtype=torch.float64)) ** 2 * 0 + np.sin(1.4), value, name="v")
+    assert records[-1] == {"passed": True, "displays": {"eq-d"}, "independent": True}
+    assert_close(value, derivation.result.subs(x, 0.7), name="the display against itself")
+    assert records[-1]["independent"] is False
+
+
+def test_glue_registers_a_sympy_display_and_records_its_kind_and_steps(monkeypatch):
+    displays, glued = [], []
+    monkeypatch.setattr(ledger, "record_display", lambda *args: displays.append(args))
+    monkeypatch.setattr("myst_nb.glue", lambda key, obj, display: glued.append(key))
+    d = Derivation(sp.Derivative(x**3, x), name="d").step(3 * x**2, "power rule")
+    glue("eq-power", d)
+    glue("eq-def", Equation("f(x)", x**3), kind="definition")
+    glue("a-number", 42)
+    assert displays == [("eq-power", "derived", ["symbolic"]), ("eq-def", "definition", [])]
+    assert glued == ["eq-power", "eq-def", "a-number"]
+    assert provenance.origins(3 * x**2) == {"eq-power"}
+    with pytest.raises(ValueError, match="kind must be one of derived, definition, mistake"):
+        glue("eq-x", x, kind="lemma")
+
+
+def test_a_compact_derivation_links_its_shown_and_its_explicit_result(monkeypatch):
+    monkeypatch.setattr("myst_nb.glue", lambda key, obj, display: None)
+    a = sp.MatrixSymbol("a", 2, 1)
+    meaning = {a: sp.Matrix([x, y])}
+    d = CompactDerivation(sp.MatAdd(a, a, evaluate=False), name="c", meaning=meaning).step(2 * a, "collect")
+    glue("eq-c", d)
+    assert provenance.origins(expand_meaning(d.shown_result, meaning)) == {"eq-c"}
+    assert provenance.origins(d.result) == {"eq-c"}
