@@ -15,6 +15,7 @@ import hashlib
 import html
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -92,14 +93,24 @@ def chapters(app: Sphinx) -> dict[str, tuple[str, int]]:
     return dict(sorted(getattr(app.env, "ledger_read", {}).items()))
 
 
-def records(app: Sphinx, docname: str, key: str) -> list[dict]:
-    """This chapter's records, labelled with its name (identical code shares one set of records)."""
+def all_records(app: Sphinx, docname: str, key: str) -> list[dict]:
+    """This chapter's records, checks and glued displays, labelled with its name (identical code shares them)."""
     try:
         found = read_ledger(ledger_dir(app), key)
     except ValueError as err:
         logger.warning(f"{docname}: {err}: run `make clean` and rebuild", location=docname)
         return []
     return [{**r, "chapter": docname} for r in found]
+
+
+def records(app: Sphinx, docname: str, key: str) -> list[dict]:
+    """This chapter's checks, in the order they ran."""
+    return [r for r in all_records(app, docname, key) if "display" not in r]
+
+
+def row_anchor(docname: str, index: int) -> str:
+    """The id of a chapter's ``index``-th check in the ledger's table (0-based), which a display's line links to."""
+    return "check-" + re.sub(r"[^A-Za-z0-9_-]+", "-", docname).strip("-") + f"-{index + 1}"
 
 
 def on_consistency(app: Sphinx, env) -> None:
@@ -238,14 +249,19 @@ def ledger_html(rows: list[dict], titles: dict[str, str], builder, here: str) ->
         f"<th>{_fmt(summary['max_normwise_rel_error_sympy_vs_autograd'])}</th>"
         f"<th>{_fmt(summary['max_rel_error_sympy_vs_autograd'])}</th></tr></tfoot></table>"
     )
+    seen: dict[str, int] = {}
+    anchors = []
+    for r in rows:  # each check's id: its chapter and its place there, which a display's line links to
+        anchors.append(row_anchor(r["chapter"], seen.get(r["chapter"], 0)))
+        seen[r["chapter"]] = seen.get(r["chapter"], 0) + 1
     body = "".join(
-        "<tr>"
+        f"<tr id='{anchor}'>"
         f"<td>{html.escape(titles.get(r['chapter'], r['chapter']))}</td><td>{html.escape(r['kind'])}</td>"
         f"<td>{html.escape(r['quantity'])}</td><td>{html.escape(', '.join(r['wrt']))}</td>{_points_cell(r)}"
         f"{_number_cell(r['max_abs_error'])}{_number_cell(r.get('max_normwise_rel_error'))}"
         f"{_number_cell(r['max_rel_error'])}"
         f"<td>{_result(r)}</td></tr>"
-        for r in rows
+        for r, anchor in zip(rows, anchors, strict=True)
     )
     all_table = (
         "<table class='ledger-table sortable'><thead><tr><th>Chapter</th><th>Kind</th><th>Quantity</th>"

@@ -1,0 +1,224 @@
+"""Sphinx extension: every derived display is bound to a check, and says so in one line beneath it.
+
+A chapter glues a display with :func:`derivations.glue`, which records the display's key, its kind
+(derived, or declared a definition or a quoted mistake) and how each of its steps was verified; each
+check records the displays its claims were built from (:mod:`checks.provenance`). Here, after every
+chapter has executed:
+
+- a display is *bound* when a passing check built from it compared it with an independent computation
+  (autograd through a PyTorch function or module, a value PyTorch computed), or when a passing identity
+  or comparison connects it to a bound display;
+- the build warns, and so with ``-W`` fails, on a derived display that is not bound, or that was glued
+  without :func:`derivations.glue`, naming the display and the missing link;
+- beneath each display, a ``<details>`` line sums up its verification ("✓ 3 steps verified (2 symbolic,
+  1 at 50 digits) · autograd at 5 points · max rel. error 2e-16") and opens, without JavaScript, to each
+  step's method and each check's points and error, each check linked to its row in the ledger.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from docutils import nodes
+from myst_nb.ext.glue.directives import PasteMathDirective
+from sphinx.application import Sphinx
+from sphinx.util import logging, texescape
+
+import verification_ledger as vl
+
+logger = logging.getLogger(__name__)
+
+NUMERIC_KINDS = {"gradient", "Jacobian", "Hessian"}
+STEP_METHODS = {"symbolic": "proved by SymPy", "numeric": "equal to 40 digits at 6 random points (50-digit arithmetic)"}
+
+
+class DisplayBadge(nodes.General, nodes.Element):
+    """Where a display's verification line goes; replaced once every chapter's checks are known."""
+
+
+class BoundMathDirective(PasteMathDirective):
+    """MyST-NB's ``glue:math``, followed by the display's verification line."""
+
+    def run(self) -> list[nodes.Node]:
+        found = super().run()
+        key = self.arguments[0]
+        env = self.state.document.settings.env
+        glued = getattr(env, "glued_displays", {})
+        glued.setdefault(env.docname, []).append((key, self.lineno))
+        env.glued_displays = glued
+        return [*found, DisplayBadge(key=key, line=self.lineno)]
+
+
+def on_purge(app: Sphinx, env, docname: str) -> None:
+    getattr(env, "glued_displays", {}).pop(docname, None)
+
+
+def on_merge(app: Sphinx, env, docnames: Iterable[str], other) -> None:
+    env.glued_displays = {**getattr(env, "glued_displays", {}), **getattr(other, "glued_displays", {})}
+
+
+# ------------------------------------------------------------------------------------------ binding
+
+
+def book_records(app: Sphinx) -> tuple[dict[str, dict], list[dict]]:
+    """Every chapter's glued displays (by key) and checks (each with its ledger row's anchor)."""
+    displays: dict[str, dict] = {}
+    checks: list[dict] = []
+    for docname, (key, _) in vl.chapters(app).items():
+        index = 0
+        for row in vl.all_records(app, docname, key):
+            if "display" in row:
+                displays[row["display"]] = row
+            else:
+                checks.append({**row, "anchor": vl.row_anchor(docname, index)})
+                index += 1
+    return displays, checks
+
+
+def bound_displays(checks: list[dict]) -> set[str]:
+    """The displays a passing independent check binds, and those passing identities connect to them."""
+    bound = {k for c in checks if c["passed"] and c.get("independent") for k in c.get("displays", [])}
+    links = [set(c["displays"]) for c in checks if c["passed"] and not c.get("independent") and c.get("displays")]
+    changed = True
+    while changed:
+        changed = False
+        for group in links:
+            if group & bound and not group <= bound:
+                bound |= group
+                changed = True
+    return bound
+
+
+def on_consistency(app: Sphinx, env) -> None:
+    displays, checks = book_records(app)
+    bound = bound_displays(checks)
+    executed = set(vl.chapters(app))
+    for docname, glued in sorted(getattr(env, "glued_displays", {}).items()):
+        if docname not in executed:
+            continue
+        for key, line in glued:
+            record = displays.get(key)
+            if record is None:
+                logger.warning(
+                    f"{docname}: display {key!r} was glued without derivations.glue, so no check can be "
+                    "linked to it: glue it with derivations.glue (kind='definition' or 'mistake' if it "
+                    "is not derived)",
+                    location=(docname, line),
+                )
+            elif record["display_kind"] == "derived" and key not in bound:
+                logger.warning(
+                    f"{docname}: derived display {key!r} is not bound to any check: no passing check "
+                    "against autograd or a PyTorch value was built from it, nor from a display proved "
+                    "equal to it. Build a check's claim from the glued object after gluing it "
+                    "(instantiate, expand_meaning, subs or lambdify it), or declare it "
+                    "glue(..., kind='definition') or kind='mistake'",
+                    location=(docname, line),
+                )
+
+
+# ------------------------------------------------------------------------------------------ the line
+
+
+def summary(display: dict | None, direct: list[dict], bound: bool) -> str:
+    """The one line under a display, in plain text."""
+    if display is None:
+        return ""
+    parts = []
+    methods = Counter(display["steps"])
+    if display["steps"]:
+        how = [f"{methods[m]} {'symbolic' if m == 'symbolic' else 'at 50 digits'}" for m in ("symbolic", "numeric")]
+        detail = ", ".join(h for h in how if not h.startswith("0 "))
+        steps = len(display["steps"])
+        parts.append(f"{steps} step{'s' * (steps != 1)} verified ({detail})")
+    checks = [c for c in direct if c["passed"] and not c.get("expected_failure")]
+    caught = [c for c in direct if not c["passed"]]
+    numeric = [c for c in checks if c["kind"] in NUMERIC_KINDS and c.get("independent")]
+    values = [c for c in checks if c["kind"] == "value" and c.get("independent")]
+    if numeric:
+        points = max(c["points"] for c in numeric)
+        parts.append(f"autograd at {points} point{'s' * (points != 1)}")
+    if values:
+        entries = sum(c["points"] for c in values)
+        parts.append(f"PyTorch's values ({entries} number{'s' * (entries != 1)})")
+    if not numeric and not values and bound:
+        parts.append("equal to a display checked against PyTorch")
+    worst = [c["max_rel_error"] for c in [*numeric, *values] if c.get("max_rel_error") is not None]
+    if worst:
+        parts.append(f"max rel. error {max(worst):.0e}")
+    if display["display_kind"] == "mistake":
+        head = "✗ a quoted mistake" + (f", caught by {len(caught)} check{'s' * (len(caught) != 1)}" if caught else "")
+        return " · ".join([head, *parts[1:]]) if parts else head
+    if display["display_kind"] == "definition":
+        return " · ".join(["Definition", *parts]) if parts else ""
+    return "✓ " + " · ".join(parts) if parts else ""
+
+
+def details_html(display: dict, direct: list[dict], ledger_uri: str | None) -> str:
+    items = [f"<li>step {n}: {STEP_METHODS.get(m, m)}</li>" for n, m in enumerate(display["steps"], start=1)]
+    for c in direct:
+        what = f"{c['kind']} of {c['quantity']}" + (f" w.r.t. {', '.join(c['wrt'])}" if c["wrt"] else "")
+        if not c["passed"]:
+            result = "caught, as intended" if c.get("expected_failure") else "failed"
+        elif c["kind"] in NUMERIC_KINDS:
+            result = f"SymPy = autograd at {c['points']} points, max rel. error {_fmt(c['max_rel_error'])}"
+        elif c["kind"] == "value":
+            against = "an independent value" if c.get("independent") else "another display"
+            result = f"equal to {against} ({c['points']} numbers), max rel. error {_fmt(c['max_rel_error'])}"
+        else:
+            result = "proved by SymPy" if "symbolic" in c["kind"] else f"equal at {c['points']} random points"
+        link = f" (<a href='{ledger_uri}#{c['anchor']}'>ledger</a>)" if ledger_uri else ""
+        items.append(f"<li>{html.escape(what)}: {html.escape(result)}{link}</li>")
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1e}"
+
+
+def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    badges = list(doctree.findall(DisplayBadge))
+    if not badges:
+        return
+    displays, checks = book_records(app)
+    bound = bound_displays(checks)
+    ledger_pages = sorted(getattr(app.env, "ledger_pages", set()))
+    for badge in badges:
+        key = badge["key"]
+        display = displays.get(key)
+        direct = [c for c in checks if key in c.get("displays", [])]
+        line = summary(display, direct, key in bound)
+        if not line:
+            badge.replace_self([])
+            continue
+        if app.builder.format == "latex":
+            tex = texescape.escape(line, latex_engine="xelatex")
+            badge.replace_self(nodes.raw("", rf"\par{{\footnotesize\color{{gray}} {tex}}}\par" + "\n", format="latex"))
+            continue
+        ledger_uri = app.builder.get_relative_uri(docname, ledger_pages[0]) if ledger_pages else None
+        body = details_html(display, direct, ledger_uri)
+        badge.replace_self(
+            nodes.raw(
+                "",
+                f"<details class='display-checks' id='checks-{_slug(key)}'><summary>{html.escape(line)}</summary>"
+                f"{body}</details>",
+                format="html",
+            )
+        )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
+
+
+def setup(app: Sphinx) -> dict:
+    app.setup_extension("verification_ledger")
+    app.add_node(DisplayBadge, html=(lambda self, node: None, lambda self, node: None))
+    app.add_directive_to_domain("glue", "math", BoundMathDirective, override=True)
+    app.connect("env-purge-doc", on_purge)
+    app.connect("env-merge-info", on_merge)
+    app.connect("env-check-consistency", on_consistency)
+    app.connect("doctree-resolved", on_doctree_resolved)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
