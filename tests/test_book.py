@@ -33,6 +33,35 @@ BROKEN_REFERENCE = """
     ```
 """
 
+# A derived display whose check was typed again beside it (sin 2x for the display's 2 sin x cos x), and one
+# glued with MyST-NB's own glue: every cell passes, and the build must refuse both displays by name.
+UNBOUND_DISPLAYS = """
+    # Unbound
+
+    ```{code-cell} ipython3
+    import sympy as sp
+    import torch
+    from myst_nb import glue as unrecorded_glue
+
+    from checks import check_gradient
+    from derivations import Derivation, glue
+
+    x = sp.Symbol("x", real=True)
+    d = Derivation(sp.Derivative(sp.sin(x) ** 2, x), name="d/dx sin²x").step(2 * sp.sin(x) * sp.cos(x), "chain rule")
+    glue("unbound-derivative", d)
+    unrecorded_glue("unbound-unrecorded", sp.cos(x) ** 2, display=False)
+    check_gradient(lambda t: torch.sin(t) ** 2, [sp.sin(2 * x)], [x])
+    ```
+
+    ```{glue:math} unbound-derivative
+    :label: eq-unbound-derivative
+    ```
+
+    ```{glue:math} unbound-unrecorded
+    :label: eq-unbound-unrecorded
+    ```
+"""
+
 
 def test_every_chapter_in_the_toc_is_run_by_nbval():
     collected = run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "book"], ROOT)
@@ -91,6 +120,15 @@ def test_a_failing_assert_fails_nbval_and_the_build_naming_the_chapter(tmp_path)
     assert built.returncode != 0, built.stdout[-3000:]
     assert "broken.md" in built.stdout + built.stderr
     assert "arithmetic is broken" in built.stdout + built.stderr
+
+
+def test_a_display_no_check_consumed_fails_the_build_by_name(tmp_path):
+    book = write_book(tmp_path / "book", {"unbound": UNBOUND_DISPLAYS})
+    built = build(book)
+    log = built.stdout + built.stderr
+    assert built.returncode != 0, log[-3000:]
+    assert "derived display 'unbound-derivative' is not bound to any check" in log, log[-3000:]
+    assert "display 'unbound-unrecorded' was glued without derivations.glue" in log, log[-3000:]
 
 
 def test_a_broken_equation_reference_fails_the_build_every_time(tmp_path):
