@@ -22,12 +22,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+import verification_ledger as vl
 from docutils import nodes
 from myst_nb.ext.glue.directives import PasteMathDirective
 from sphinx.application import Sphinx
 from sphinx.util import logging, texescape
-
-import verification_ledger as vl
 
 logger = logging.getLogger(__name__)
 
