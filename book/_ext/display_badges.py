@@ -157,8 +157,14 @@ def summary(display: dict | None, direct: list[dict], bound: bool) -> str:
 
 def details_html(display: dict, direct: list[dict], ledger_uri: str | None) -> str:
     items = [f"<li>step {n}: {STEP_METHODS.get(m, m)}</li>" for n, m in enumerate(display["steps"], start=1)]
-    for c in direct:
-        what = f"{c['kind']} of {c['quantity']}" + (f" w.r.t. {', '.join(c['wrt'])}" if c["wrt"] else "")
+    # The checks against PyTorch first, then the identities and comparisons that link this display to others.
+    for c in sorted(direct, key=lambda c: not c.get("independent")):
+        if c["kind"].startswith("identity"):
+            what = c["quantity"]
+        elif c["kind"] == "value":
+            what = f"value of {c['quantity']}"
+        else:
+            what = f"{c['kind']} of {c['quantity']}" + (f" w.r.t. {', '.join(c['wrt'])}" if c["wrt"] else "")
         if not c["passed"]:
             result = "caught, as intended" if c.get("expected_failure") else "failed"
         elif c["kind"] in NUMERIC_KINDS:
@@ -167,7 +173,7 @@ def details_html(display: dict, direct: list[dict], ledger_uri: str | None) -> s
             against = "an independent value" if c.get("independent") else "another display"
             result = f"equal to {against} ({c['points']} numbers), max rel. error {_fmt(c['max_rel_error'])}"
         else:
-            result = "proved by SymPy" if "symbolic" in c["kind"] else f"equal at {c['points']} random points"
+            result = "proved by SymPy" if "symbolic" in c["kind"] else f"equal to 40 digits at {c['points']} random points"
         link = f" (<a href='{ledger_uri}#{c['anchor']}'>ledger</a>)" if ledger_uri else ""
         items.append(f"<li>{html.escape(what)}: {html.escape(result)}{link}</li>")
     return "<ul>" + "".join(items) + "</ul>"
