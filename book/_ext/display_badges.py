@@ -173,7 +173,8 @@ def details_html(display: dict, direct: list[dict], ledger_uri: str | None) -> s
             against = "an independent value" if c.get("independent") else "another display"
             result = f"equal to {against} ({c['points']} numbers), max rel. error {_fmt(c['max_rel_error'])}"
         else:
-            result = "proved by SymPy" if "symbolic" in c["kind"] else f"equal to 40 digits at {c['points']} random points"
+            numeric = f"equal to 40 digits at {c['points']} random points"
+            result = "proved by SymPy" if "symbolic" in c["kind"] else numeric
         link = f" (<a href='{ledger_uri}#{c['anchor']}'>ledger</a>)" if ledger_uri else ""
         items.append(f"<li>{html.escape(what)}: {html.escape(result)}{link}</li>")
     return "<ul>" + "".join(items) + "</ul>"
