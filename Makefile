@@ -15,9 +15,12 @@ book: $(READY)
 # Two workers (the machine has two cores); conftest.py keeps each chapter's nbval cells (one kernel) on one worker.
 TEST_WORKERS ?= 2
 
-# Lint first (ruff, a second): a style error fails the tests as a failing test does.
+# Lint first (ruff, a second): a style error fails the tests as a failing test does. Then every chapter under nbval,
+# which fills the build's execution cache (conftest.py), then everything else: the build the page tests read serves
+# the chapters from that cache, so each chapter executes once.
 test: $(READY) chromium lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) book
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests checks derivations experiments
 
 # The browser tests use Debian's chromium. As root, `make test` installs it (and says so first); without root the
 # browser tests are skipped (and say why).

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, toc_chapters
-from tests.books import build, nbval, run, write_book
+from tests.books import GOOD_CHAPTER, build, nbval, run, write_book
 
 GENERATED_PAGES = {ROOT / "book" / "ledger.md", ROOT / "book" / "references.md"}
 #: The Sources page is links, each resolved (or failed) by the strict build.
@@ -120,6 +120,19 @@ def test_a_failing_assert_fails_nbval_and_the_build_naming_the_chapter(tmp_path)
     assert built.returncode != 0, built.stdout[-3000:]
     assert "broken.md" in built.stdout + built.stderr
     assert "arithmetic is broken" in built.stdout + built.stderr
+
+
+def test_a_chapter_nbval_ran_is_served_to_the_build_from_the_cache(tmp_path):
+    """`make test` executes each chapter once: nbval's run fills the execution cache and the ledger."""
+    book = write_book(tmp_path / "book", {"good": GOOD_CHAPTER})
+    tested = nbval(book)
+    assert tested.returncode == 0, tested.stdout
+    built = build(book)
+    log = built.stdout + built.stderr
+    assert built.returncode == 0, log[-3000:]
+    assert "Using cached notebook" in log and "Executing notebook" not in log, log[-3000:]
+    ledger = book / "_build" / ".jupyter_cache" / "backprop-ledger"
+    assert any('"quantity": "the answer"' in f.read_text() for f in ledger.glob("*.jsonl"))  # its check, recorded
 
 
 def test_a_display_no_check_consumed_fails_the_build_by_name(tmp_path):

@@ -114,17 +114,51 @@ def stale(cache: Path, root: Path) -> list[str]:
     return []
 
 
-def on_config_inited(app: Sphinx, config: Config) -> None:
-    cache = cache_dir(app)
-    found = problems(cache) or stale(cache, Path(app.srcdir))
+def discard_if_untrusted(cache: Path, root: Path, doctrees: Path) -> list[str]:
+    """Remove the cache (and Sphinx's saved environment) if it cannot be trusted; return why, or [] if it can."""
+    found = problems(cache) or stale(cache, root)
     if found:
-        logger.info(
-            f"execution cache {cache} cannot be trusted ({'; '.join(found[:3])}): discarding it, every chapter will "
-            "run again"
-        )
         shutil.rmtree(cache)
         # Sphinx's saved environment would still call every page up to date: read (and execute) all again.
-        shutil.rmtree(app.doctreedir, ignore_errors=True)
+        shutil.rmtree(doctrees, ignore_errors=True)
+    return found
+
+
+def on_config_inited(app: Sphinx, config: Config) -> None:
+    cache = cache_dir(app)
+    found = discard_if_untrusted(cache, Path(app.srcdir), Path(app.doctreedir))
+    if found:
+        logger.info(
+            f"execution cache {cache} cannot be trusted ({'; '.join(found[:3])}): discarded it, every chapter will "
+            "run again"
+        )
+
+
+def store_executed(root: Path, chapter: Path, outputs: list[list[dict]], seconds: float) -> None:
+    """Cache a chapter that nbval executed (``make test``), as if the build had: the build then serves it.
+
+    ``outputs`` holds each code cell's outputs in order, as nbval collected them from the kernel. The
+    notebook is read from the chapter as MyST-NB reads it, so it has the key the build will look for.
+    The caller must hold a lock: two processes adding to jupyter-cache's database at once could clash.
+    """
+    from jupyter_cache.base import CacheBundleIn
+    from myst_nb.core.read import read_myst_markdown_notebook
+    from myst_parser.config.main import MdParserConfig
+
+    notebook = read_myst_markdown_notebook(
+        chapter.read_text(encoding="utf-8"), config=MdParserConfig(), add_source_map=True, path=chapter
+    )
+    cells = [c for c in notebook.cells if c.cell_type == "code"]
+    if len(cells) != len(outputs):
+        raise ValueError(f"{chapter.name}: {len(outputs)} cells ran, but MyST-NB reads {len(cells)}")
+    for count, (cell, cell_outputs) in enumerate(zip(cells, outputs, strict=True), start=1):
+        cell.outputs = [nbformat.from_dict(o) for o in cell_outputs]
+        cell.execution_count = count
+    cache = root / "_build" / ".jupyter_cache"
+    JupyterCacheBase(str(cache)).cache_notebook_bundle(
+        CacheBundleIn(notebook, str(chapter), data={"execution_seconds": seconds}), check_validity=False, overwrite=True
+    )
+    (cache / CODE_STAMP).write_text(json.dumps({"code": code_hash(root)}))
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
