@@ -133,6 +133,10 @@ def test_a_chapter_nbval_ran_is_served_to_the_build_from_the_cache(tmp_path):
     assert "Using cached notebook" in log and "Executing notebook" not in log, log[-3000:]
     ledger = book / "_build" / ".jupyter_cache" / "backprop-ledger"
     assert any('"quantity": "the answer"' in f.read_text() for f in ledger.glob("*.jsonl"))  # its check, recorded
+    # nbval runs the chapter again, replacing the cached notebook the build has vouched for: still trusted.
+    assert nbval(book).returncode == 0
+    again = build(book)
+    assert again.returncode == 0 and "cannot be trusted" not in again.stdout + again.stderr, again.stdout[-3000:]
 
 
 def test_a_display_no_check_consumed_fails_the_build_by_name(tmp_path):

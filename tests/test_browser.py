@@ -416,3 +416,32 @@ def test_a_screen_reader_reads_a_derivations_reasons_in_order(site, server, brow
     assert 0 < first < second, spoken
     assert spoken.index("=", first) < second, "the step between the two reasons is not read between them"
     assert colours and all(accessibility.contrast(c, background) >= 4.5 for c in colours), (colours, background)
+
+
+def test_every_display_says_beneath_it_how_it_was_verified(site, server, browser):
+    """Under each display, one line says what verified it; the keyboard opens it to each step and check, and each
+    check links to its row in the verification ledger."""
+    chapter = "book/log_sum_exp.html"
+    displays = len(re.findall(r"```\{glue:math\}", (ROOT / chapter).with_suffix(".md").read_text()))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server + chapter, wait_until="networkidle")
+        lines = page.locator("details.display-checks > summary").all_inner_texts()
+        assert len(lines) == displays, lines
+        assert re.fullmatch(
+            r"✓ 3 steps verified \(2 symbolic, 1 at 50 digits\) · autograd at 5 points · max rel\. error \de-\d\d",
+            lines[0],
+        ), lines[0]
+        in_badge = "() => document.activeElement.parentElement.classList.contains('display-checks')"
+        summary = tab_to(page, lambda f: f["tag"] == "summary" and page.evaluate(in_badge))
+        assert summary["visible"], summary
+        page.keyboard.press("Enter")
+        opened = page.locator("details.display-checks[open]").first
+        assert "step 1: proved by SymPy" in opened.inner_text()
+        links = opened.locator("a").evaluate_all("(links) => links.map((a) => a.getAttribute('href'))")
+        assert links and all(link.startswith("ledger.html#check-book-log_sum_exp-") for link in links), links
+        ledger = (site / "book" / "ledger.html").read_text()
+        assert all(f"id='{link.split('#')[1]}'" in ledger or f'id="{link.split("#")[1]}"' in ledger for link in links)
+    finally:
+        context.close()

@@ -155,9 +155,15 @@ def store_executed(root: Path, chapter: Path, outputs: list[list[dict]], seconds
         cell.outputs = [nbformat.from_dict(o) for o in cell_outputs]
         cell.execution_count = count
     cache = root / "_build" / ".jupyter_cache"
-    JupyterCacheBase(str(cache)).cache_notebook_bundle(
+    record = JupyterCacheBase(str(cache)).cache_notebook_bundle(
         CacheBundleIn(notebook, str(chapter), data={"execution_seconds": seconds}), check_validity=False, overwrite=True
     )
+    # Vouch for the new bytes, as the build does for what it wrote: a notebook replaced under an old checksum
+    # would otherwise read as tampered with, and the whole cache would be discarded.
+    checksums_file = cache / CHECKSUMS
+    checksums = json.loads(checksums_file.read_text()) if checksums_file.exists() else {}
+    checksums[record.hashkey] = _sha256((cache / "executed" / record.hashkey / "base.ipynb").read_bytes())
+    checksums_file.write_text(json.dumps(checksums, indent=1))
     (cache / CODE_STAMP).write_text(json.dumps({"code": code_hash(root)}))
 
 
