@@ -224,11 +224,16 @@ def test_a_ledger_row_says_what_was_checked_in_words():
     said = [(vl.describe(r), vl.figures(r)) for r in LEDGER_ROWS]
     assert said == [
         (("Gradient with respect to x, W", "SymPy vs autograd"), "✓ 5 points · rel. error 2.5e-16"),
-        (("∂l/∂o, step 1", "proved by SymPy"), "✓ proved"),
+        (("∂l/∂o, step 1", ""), "✓ proved by SymPy"),
         (("Gradient of L with respect to x", "SymPy vs autograd"), "✗ caught on purpose"),
         (("∂L/∂X", "vs an independent computation"), "✓ 12 numbers · rel. error 3.0e-15"),
-        (("An identity", "equal at random points in 50-digit arithmetic"), "✓ 6 points"),
+        (("An identity", ""), "✓ equal at 6 random points, 50 digits"),
     ]
+    refuted = row("book/c", "identity", "source E's step 2", passed=False, expected_failure=True)
+    assert (vl.describe(refuted), vl.figures(refuted)) == (
+        ("source E's step 2", ""),
+        "✗ refuted by a counterexample, caught on purpose",
+    )
 
 
 def test_the_ledger_page_is_grouped_by_chapter_collapsed_and_totals_first():

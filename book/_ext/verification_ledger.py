@@ -358,7 +358,8 @@ DEFAULT_NAMES = {"f", "identity"}
 
 def describe(record: dict) -> tuple[str, str]:
     """What a check compared, in words: (its subject, the comparison), e.g.
-    ("Gradient of L with respect to W, x", "SymPy vs autograd")."""
+    ("Gradient of L with respect to W, x", "SymPy vs autograd"); an identity's comparison is said by
+    :func:`figures` ("proved by SymPy")."""
     kind, quantity = record["kind"], record["quantity"]
     named = quantity not in DEFAULT_NAMES
     if kind in NUMERIC_KINDS:
@@ -369,24 +370,23 @@ def describe(record: dict) -> tuple[str, str]:
     if kind == "value":
         against = "an independent computation" if record.get("independent") else "another derived value"
         return (quantity if named else "A value"), f"vs {against}"
-    if kind == "identity (symbolic)":
-        return (quantity if named else "An identity"), "proved by SymPy"
-    if kind == "identity (numeric)":
-        return (quantity if named else "An identity"), "equal at random points in 50-digit arithmetic"
-    if kind == "identity":
-        return (quantity if named else "An identity"), "refuted by a counterexample"
+    if kind.startswith("identity"):
+        return (quantity if named else "An identity"), ""
     return kind + (f" of {quantity}" if named else ""), ""
 
 
 def figures(record: dict) -> str:
     """A check's outcome in a compact form: the verdict, how many points or numbers, the largest errors."""
-    if not record["passed"]:
-        return "✗ caught on purpose" if record.get("expected_failure") else "✗ failed"
     kind = record["kind"]
+    if not record["passed"]:
+        refuted = "refuted by a counterexample, " if kind == "identity" else ""
+        return f"✗ {refuted}caught on purpose" if record.get("expected_failure") else f"✗ {refuted}failed"
     if kind == "identity (symbolic)":
-        return "✓ proved"
+        return "✓ proved by SymPy"
+    if kind == "identity (numeric)":
+        return f"✓ equal at {record['points']} random points, 50 digits"
     parts = []
-    if kind in NUMERIC_KINDS or kind == "identity (numeric)":
+    if kind in NUMERIC_KINDS:
         parts.append(f"{record['points']} point{'s' * (record['points'] != 1)}")
     elif kind == "value":
         parts.append(f"{record['points']} number{'s' * (record['points'] != 1)}")
