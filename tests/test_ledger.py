@@ -286,3 +286,7 @@ def test_the_pdf_ledger_still_lists_every_check_by_chapter():
     tex = vl.ledger_latex(LEDGER_ROWS, {"book/a": "Chapter A", "book/b": "Chapter B"})
     assert tex.count(r"\begin{longtable}") == 2 and r"\textbf{Chapter A}" in tex and r"\textbf{Chapter B}" in tex
     assert "caught (expected failure)" in tex and "proved" in tex
+    # The same words as the page: what was checked, in one column beside the figures.
+    assert r"Gradient with respect to x, W: SymPy vs autograd & 5 & 0.0e+00 & — & 2.5e-16 & passed \\" in tex
+    assert r"\multicolumn{6}" in tex and "With respect to" not in tex
+    assert "An identity: equal at 6 random points, 50 digits & 6 &" in tex

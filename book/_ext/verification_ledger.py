@@ -473,11 +473,13 @@ def ledger_latex(rows: list[dict], titles: dict[str, str]) -> str:
     for r in rows:
         if r["chapter"] != chapter:
             chapter = r["chapter"]
-            checks.append(rf"\multicolumn{{8}}{{@{{}}l}}{{{bold(tex(titles.get(chapter, chapter)))}}} \\*" + "\n")
+            checks.append(rf"\multicolumn{{6}}{{@{{}}l}}{{{bold(tex(titles.get(chapter, chapter)))}}} \\*" + "\n")
         numbers = [r["max_abs_error"], r.get("max_normwise_rel_error"), r["max_rel_error"]]
-        checks.append(
-            row(*map(tex, [r["kind"], r["quantity"], ", ".join(r["wrt"]), _points(r)]), *map(_fmt, numbers), _result(r))
-        )
+        subject, comparison = describe(r)
+        if r["kind"].startswith("identity"):  # the page says how beside the verdict: "✓ proved by SymPy"
+            comparison = figures(r).removeprefix("✓ ").removeprefix("✗ ")
+        what = subject + (f": {comparison}" if comparison else "")
+        checks.append(row(tex(what), tex(_points(r)), *map(_fmt, numbers), _result(r)))
     chapter_table = long_table(
         f"{wrapped(0.36)}rrrr",
         row(
@@ -490,11 +492,9 @@ def ledger_latex(rows: list[dict], titles: dict[str, str]) -> str:
         per_chapter + "\\midrule\n" + total,
     )
     all_table = long_table(
-        f"{wrapped(0.12)}{wrapped(0.27)}{wrapped(0.11)}{wrapped(0.07, 'raggedleft')}rrr{wrapped(0.08)}",
+        f"{wrapped(0.5)}{wrapped(0.07, 'raggedleft')}rrr{wrapped(0.08)}",
         row(
-            "Kind",
-            "Quantity",
-            "With respect to",
+            "What was checked",
             "Points",
             stacked("Max abs.", "error"),
             stacked(r"Max rel.\ error,", "normwise"),
