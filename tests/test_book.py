@@ -215,8 +215,12 @@ def test_requirements_are_pinned(pin):
 
 def test_the_ledger_lists_the_chapters_in_the_books_order(site):
     page = (site / "book" / "ledger.html").read_text(encoding="utf-8")
-    summary = page[page.index("<table class='ledger-table sortable'>") :].split("</table>")[0]
-    linked = [Path(href).stem for href in re.findall(r"<td><a href='([^']+)'>", summary)]
+    listed = [
+        Path(name).stem
+        for name in re.findall(r"<details class='ledger-chapter' id='[^']+' data-chapter='([^']+)'>", page)
+    ]
     in_toc = [p.stem for p in toc_chapters()]
-    assert linked == [name for name in in_toc if name in linked] and len(linked) >= 15
-    assert re.search(r"<td><a href='[^']*intro\.html'>Introduction</a>", summary)
+    assert listed == [name for name in in_toc if name in listed] and len(listed) >= 15
+    assert "<span class='ledger-chapter-title'>Introduction</span>" in page
+    linked = re.findall(r"<p class='ledger-chapter-link'><a href='([^']+)'>", page)
+    assert [Path(href).stem for href in linked] == listed

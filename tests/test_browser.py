@@ -377,19 +377,97 @@ def test_an_exercise_end_to_end_by_keyboard(site, server, browser):
         context.close()
 
 
-def test_the_ledger_sorts_by_keyboard(site, server, browser):
-    """Each heading of the ledger's tables is a button: Tab reaches it, Enter and Space sort by it."""
+# Every element of the article wider than the article's column, with everything a reader can open opened.
+TOO_WIDE = """() => {
+    document.querySelectorAll("details").forEach((d) => { d.open = true; });
+    const article = document.querySelector("article");
+    const column = article.getBoundingClientRect();
+    return Array.from(article.querySelectorAll("*")).filter((node) => {
+        const box = node.getBoundingClientRect();
+        return box.width > 0 && (box.right > column.right + 1 || node.scrollWidth > node.clientWidth + 1);
+    }).map((node) => `${node.tagName.toLowerCase()}.${node.className}#${node.id}`).slice(0, 5);
+}"""
+
+
+@pytest.mark.parametrize("width", layout.WIDTHS)
+def test_nothing_in_the_ledger_is_wider_than_its_column(site, server, browser, width):
+    """Every row of every chapter's group, opened, wraps within the column: no table, nothing to scroll."""
+    context = browser.new_context(viewport={"width": width, "height": layout.WIDTHS[width]})
+    try:
+        page = context.new_page()
+        page.goto(server + "book/ledger.html", wait_until="networkidle")
+        assert page.locator("li.ledger-check").count() > 500
+        assert page.evaluate(TOO_WIDE) == []
+        assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
+    finally:
+        context.close()
+
+
+def test_the_ledger_filters_by_keyboard(site, server, browser):
+    """Tab reaches the labelled filter; typed words hide the rows without them and open the chapters with
+    them, a status line says how many match; emptied, the filter closes again what it opened."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
         page.goto(server + "book/ledger.html", wait_until="networkidle")
-        focused = tab_to(page, lambda f: "sort-button" in f["classes"])
+        focused = tab_to(page, lambda f: f["tag"] == "input")
         assert focused["visible"], focused
-        order = "() => document.activeElement.closest('th').getAttribute('aria-sort')"
-        page.keyboard.press("Enter")
-        assert page.evaluate(order) == "ascending"
-        page.keyboard.press("Space")
-        assert page.evaluate(order) == "descending"
+        assert page.evaluate("() => document.activeElement.labels[0].textContent") == "Filter the checks"
+        page.keyboard.type("on purpose")
+        texts = page.locator("li.ledger-check:visible").all_inner_texts()
+        caught = page.locator("li.ledger-caught").count()
+        assert len(texts) == caught > 0 and all("caught on purpose" in text for text in texts), texts[:3]
+        opened = page.locator("details.ledger-chapter[open]").count()
+        assert opened == page.locator("details.ledger-chapter:visible").count() >= 2
+        status = page.locator("#ledger-filter-status").inner_text()
+        assert re.fullmatch(rf"{len(texts)} of \d+ checks match, in {opened} chapters\.", status), status
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Backspace")
+        assert page.locator("details.ledger-chapter[open]").count() == 0
+        assert page.locator("details.ledger-chapter:visible").count() >= 15
+    finally:
+        context.close()
+
+
+def test_a_badge_links_to_its_check_and_the_ledger_opens_that_chapter(site, server, browser):
+    """The ledger link under a display opens, in the ledger, the group of the display's chapter with the
+    check's row in view; a link to a row the filter hides clears the filter first."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server + "book/attention.html", wait_until="networkidle")
+        badge = page.locator("details.display-checks").filter(has=page.locator("a[href*='ledger.html#check-']")).first
+        badge.locator("summary").click()
+        link = badge.locator("a[href*='ledger.html#check-']").first
+        anchor = link.get_attribute("href").split("#")[1]
+        link.click()
+        page.wait_for_url(f"**/ledger.html#{anchor}")
+        row = page.locator(f"#{anchor}")
+        assert row.is_visible() and row.evaluate("(node) => node.closest('details').open")
+        assert row.evaluate("(node) => node.closest('details').dataset.chapter") == "book/attention"
+        box = row.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= 900, box
+        assert page.locator("details.ledger-chapter[open]").count() == 1
+        # A row the filter hides: following a link to it clears the filter and shows it.
+        other = page.locator("details.ledger-chapter").last.locator("li.ledger-check").first.get_attribute("id")
+        page.locator("#ledger-filter-input").fill("no check says this")
+        page.evaluate(f"() => {{ window.location.hash = '{other}'; }}")
+        page.wait_for_function(f"() => document.getElementById('{other}').checkVisibility()")
+        assert page.locator("#ledger-filter-input").input_value() == ""
+    finally:
+        context.close()
+
+
+def test_the_ledger_works_without_javascript(site, server, browser):
+    """Without JavaScript the chapters still open and close, and the filter that could not work is not shown."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(server + "book/ledger.html", wait_until="load")
+        assert not page.locator(".ledger-filter").is_visible()
+        group = page.locator("details.ledger-chapter").first
+        group.locator("summary").click()
+        assert group.evaluate("(node) => node.open") and group.locator("li.ledger-check").first.is_visible()
     finally:
         context.close()
 

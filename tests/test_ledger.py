@@ -4,6 +4,8 @@ A record is one call of ``checks.ledger.record_check``; the tests that read file
 environment variables the book's Sphinx extension sets before each chapter runs.
 """
 
+import re
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -11,7 +13,7 @@ import sympy as sp
 from checks import GradientMismatch, assert_close, check_gradient, ledger
 from derivations import Derivation, StepError, vector_symbols, verify_equal
 from derivations.steps import Step
-from tests.helpers import square
+from tests.helpers import extension, square
 
 x, y = sp.symbols("x y", real=True)
 # What a check built from no display records: no links, and (for a value) an independent comparison.
@@ -173,3 +175,118 @@ def test_a_corrupt_ledger_file_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError) as caught:
         ledger.read_ledger(tmp_path, "abc")
     assert str(caught.value).startswith(f"the ledger file {tmp_path / 'abc.jsonl'} is corrupt (")
+
+
+# ------------------------------------------------------------------ the ledger page, as the build renders it
+
+
+def row(chapter: str, kind: str, quantity: str, **fields) -> dict:
+    """One check as the ledger page receives it (a passed check of one point unless told otherwise)."""
+    record = {
+        "chapter": chapter,
+        "kind": kind,
+        "quantity": quantity,
+        "wrt": [],
+        "points": 1,
+        "max_abs_error": 0.0,
+        "max_rel_error": 0.0,
+        "max_normwise_rel_error": None,
+        "passed": True,
+        "expected_failure": False,
+        "displays": [],
+        "independent": False,
+    }
+    return {**record, **fields}
+
+
+LEDGER_ROWS = [
+    row("book/a", "gradient", "f", wrt=["x", "W"], points=5, max_rel_error=2.5e-16, displays=["a_grad"]),
+    row("book/a", "identity (symbolic)", "∂l/∂o, step 1", displays=["a_grad"]),
+    row("book/a", "gradient", "L", wrt=["x"], points=5, passed=False, expected_failure=True),
+    row("book/b", "value", "∂L/∂X", points=12, max_rel_error=3e-15, independent=True, displays=["b_x", "b_y"]),
+    row("book/b", "identity (numeric)", "identity", points=6),
+]
+
+
+def render_ledger(rows: list[dict] = LEDGER_ROWS) -> str:
+    vl = extension("verification_ledger")
+    links = {"a_grad": ("a.html#checks-a_grad", "(1.1)"), "b_x": ("b.html#checks-b_x", "(2.3)")}
+    return vl.ledger_html(
+        rows,
+        {"book/a": "Chapter A", "book/b": "Chapter <B>"},
+        lambda name: name.split("/")[-1] + ".html",
+        lambda chapter, key: links.get(key),
+    )
+
+
+def test_a_ledger_row_says_what_was_checked_in_words():
+    vl = extension("verification_ledger")
+    said = [(vl.describe(r), vl.figures(r)) for r in LEDGER_ROWS]
+    assert said == [
+        (("Gradient with respect to x, W", "SymPy vs autograd"), "✓ 5 points · rel. error 2.5e-16"),
+        (("∂l/∂o, step 1", ""), "✓ proved by SymPy"),
+        (("Gradient of L with respect to x", "SymPy vs autograd"), "✗ caught on purpose"),
+        (("∂L/∂X", "vs an independent computation"), "✓ 12 numbers · rel. error 3.0e-15"),
+        (("An identity", ""), "✓ equal at 6 random points, 50 digits"),
+    ]
+    refuted = row("book/c", "identity", "source E's step 2", passed=False, expected_failure=True)
+    assert (vl.describe(refuted), vl.figures(refuted)) == (
+        ("source E's step 2", ""),
+        "✗ refuted by a counterexample, caught on purpose",
+    )
+
+
+def test_the_ledger_page_is_grouped_by_chapter_collapsed_and_totals_first():
+    page = render_ledger()
+    assert page.index("ledger-totals") < page.index("ledger-filter") < page.index("<details")
+    groups = re.findall(r"<details class='ledger-chapter' id='([^']+)' data-chapter='([^']+)'>(.*?)</details>", page)
+    assert [(anchor, name) for anchor, name, _ in groups] == [("ledger-book-a", "book/a"), ("ledger-book-b", "book/b")]
+    assert "<details open" not in page and " open>" not in page  # collapsed: opened by the reader or by a link
+    first, second = (body for _, _, body in groups)
+    assert "<span class='ledger-chapter-title'>Chapter A</span>" in first
+    assert "3 checks</span> · <span class='ledger-nowrap'>1 caught on purpose" in first
+    assert "max rel. error 2.5e-16" in first and "<a href='a.html'>" in first
+    assert "Chapter &lt;B&gt;" in second and "2 checks</span> · <span class='ledger-nowrap'>max rel." in second
+    assert re.findall(r"<li id='([^']+)'", page) == [
+        "check-book-a-1",
+        "check-book-a-2",
+        "check-book-a-3",
+        "check-book-b-1",
+        "check-book-b-2",
+    ]
+    assert "<table" not in page
+
+
+def test_a_ledger_row_links_to_the_displays_it_checks():
+    page = render_ledger()
+    first = page[page.index("<li id='check-book-a-1'") :].split("</li>")[0]
+    assert "· <span class='ledger-displays'>display <a href='a.html#checks-a_grad'>(1.1)</a>" in first
+    value = page[page.index("<li id='check-book-b-1'") :].split("</li>")[0]
+    assert "display <a href='b.html#checks-b_x'>(2.3)</a></span>" in value  # b_y shows no line: no link
+    unlinked = page[page.index("<li id='check-book-a-3'") :].split("</li>")[0]
+    assert "<a " not in unlinked and "ledger-caught" in unlinked
+
+
+def test_the_ledger_filter_is_labelled_and_hidden_until_it_works():
+    page = render_ledger()
+    assert "<div class='ledger-filter' hidden><label for='ledger-filter-input'>" in page
+    assert "<input type='search' id='ledger-filter-input'" in page
+    assert "aria-describedby='ledger-filter-hint ledger-filter-status'" in page
+    assert "id='ledger-filter-status' class='ledger-filter-status' role='status'" in page
+
+
+def test_a_row_anchor_and_a_badge_id_are_the_names_the_other_page_uses():
+    vl, badges = extension("verification_ledger"), extension("display_badges")
+    assert vl.row_anchor("book/soft max", 0) == "check-book-soft-max-1"
+    assert badges._slug("eq:dK/dQ") == "eq-dK-dQ"
+
+
+def test_the_pdf_ledger_still_lists_every_check_by_chapter():
+    vl = extension("verification_ledger")
+    tex = vl.ledger_latex(LEDGER_ROWS, {"book/a": "Chapter A", "book/b": "Chapter B"})
+    assert tex.count(r"\begin{longtable}") == 2 and r"\textbf{Chapter A}" in tex and r"\textbf{Chapter B}" in tex
+    assert "caught (expected failure)" in tex and "proved" in tex
+    # The same words as the page: what was checked, in one column beside the figures.
+    assert r"Gradient with respect to x, W: SymPy vs autograd & 5 & 0.0e+00 & — & 2.5e-16 & passed \\" in tex
+    assert r"\multicolumn{6}" in tex and "With respect to" not in tex
+    assert "An identity: equal at 6 random points, 50 digits & 6 &" in tex

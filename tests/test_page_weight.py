@@ -34,7 +34,7 @@ def test_each_page_loads_only_the_scripts_and_styles_it_uses(site):
         uses = {
             "answer-language.js": 'class="answer-box' in html,
             "answer-box.js": 'class="answer-box' in html,
-            "ledger.js": "ledger-table" in html,
+            "ledger.js": "ledger-index" in html,
             "searchindex.js": path == "search.html",
             "sphinx-thebe.js": False,
             "design-tabs.js": False,

@@ -11,6 +11,7 @@ The ``{verification-ledger}`` directive renders the table.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -65,7 +66,7 @@ def on_builder_inited(app: Sphinx) -> None:
 
 
 def on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    if "ledger-table" in context.get("body", ""):
+    if "ledger-index" in context.get("body", ""):
         # Called here, these add the files to this page only.
         app.add_js_file("ledger.js", loading_method="defer")
         app.add_css_file("ledger.css")
@@ -86,6 +87,53 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
 
 def on_purge(app: Sphinx, env, docname: str) -> None:
     getattr(env, "ledger_read", {}).pop(docname, None)
+    getattr(env, "ledger_equations", {}).pop(docname, None)
+
+
+def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    """Each glued display's equation id on its page, found beside its verification line (a ``DisplayBadge``)."""
+    found = {}
+    for badge in doctree.findall(lambda node: type(node).__name__ == "DisplayBadge"):
+        before = badge.parent.index(badge) - 1
+        math = badge.parent[before] if before >= 0 else None
+        if isinstance(math, nodes.math_block) and math["ids"]:
+            found[badge["key"]] = math["ids"][0]
+    app.env.ledger_equations = {**getattr(app.env, "ledger_equations", {}), app.env.docname: found}
+
+
+def equation_number(app: Sphinx, docname: str, key: str) -> str | None:
+    """The number a display of ``docname`` shows, e.g. "9.4" (None if it has none)."""
+    node_id = getattr(app.env, "ledger_equations", {}).get(docname, {}).get(key)
+    number = app.env.toc_fignumbers.get(docname, {}).get("displaymath", {}).get(node_id)
+    if not number:
+        return None
+    text = ".".join(map(str, number))
+    return app.config.math_numsep.join(text.rsplit(".", 1))
+
+
+def display_targets(app: Sphinx) -> dict[str, dict[str, tuple[str, str]]]:
+    """Where each display's verification line is: ``{key: {page: (badge id, the display's name)}}``.
+
+    Only displays that show a line beneath them (see ``display_badges``) are targets; a display is named
+    by its equation number, "(9.4)", or else as "a display of <page>".
+    """
+    import display_badges  # imports this module: imported when needed, not at the top
+
+    displays, checks = display_badges.book_records(app)
+    bound = display_badges.bound_displays(checks)
+    direct: dict[str, list[dict]] = {}
+    for c in checks:
+        for key in c.get("displays", []):
+            direct.setdefault(key, []).append(c)
+    targets: dict[str, dict[str, tuple[str, str]]] = {}
+    for docname, glued in getattr(app.env, "glued_displays", {}).items():
+        for key, _line in glued:
+            if not display_badges.summary(displays.get(key), direct.get(key, []), key in bound):
+                continue
+            number = equation_number(app, docname, key)
+            name = f"({number})" if number else f"a display of {app.env.titles[docname].astext()}"
+            targets.setdefault(key, {})[docname] = (f"checks-{display_badges._slug(key)}", name)
+    return targets
 
 
 def chapters(app: Sphinx) -> dict[str, tuple[str, int]]:
@@ -172,9 +220,27 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
         if app.builder.format == "latex":
             placeholder.replace_self(nodes.raw("", ledger_latex(rows, titles), format="latex"))
         else:
-            placeholder.replace_self(nodes.raw("", ledger_html(rows, titles, app.builder, docname), format="html"))
+            chapter_uri = functools.partial(app.builder.get_relative_uri, docname)
+            ledger = ledger_html(rows, titles, chapter_uri, display_linker(app, docname))
+            placeholder.replace_self(nodes.raw("", ledger, format="html"))
         summary = ledger_summary(rows)
         (ledger_dir(app) / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+
+
+def display_linker(app: Sphinx, here: str) -> Callable[[str, str], tuple[str, str] | None]:
+    """For a check of ``chapter`` built from display ``key``: the link from ``here`` to the display's line
+    and the display's name; the chapter's own display when several pages glue the same key."""
+    targets = display_targets(app)
+
+    def link(chapter: str, key: str) -> tuple[str, str] | None:
+        pages = targets.get(key, {})
+        page = chapter if chapter in pages else next(iter(sorted(pages)), None)
+        if page is None:
+            return None
+        badge, name = pages[page]
+        return f"{app.builder.get_relative_uri(here, page)}#{badge}", name
+
+    return link
 
 
 def ledger_summary(rows: list[dict]) -> dict:
@@ -215,10 +281,6 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.1e}"
 
 
-def _number_cell(value: float | None) -> str:
-    return f"<td data-sort='{-1 if value is None else value}'>{_fmt(value)}</td>"
-
-
 def _totals(summary: dict, strong: Callable[[str], str]) -> str:
     """The sentence above the tables: plain text, but for ``strong``, which marks up its figures."""
     return (
@@ -232,54 +294,124 @@ def _totals(summary: dict, strong: Callable[[str], str]) -> str:
     )
 
 
-def ledger_html(rows: list[dict], titles: dict[str, str], builder, here: str) -> str:
+def ledger_html(
+    rows: list[dict],
+    titles: dict[str, str],
+    chapter_uri: Callable[[str], str],
+    display_link: Callable[[str, str], tuple[str, str] | None] = lambda chapter, key: None,
+) -> str:
+    """The ledger as an index: the totals, a filter, then each chapter's checks in a collapsed group.
+
+    ``chapter_uri`` gives the link to a chapter's page; ``display_link(chapter, key)`` the link to a
+    display's verification line (its badge) and the display's name, or None when it shows none.
+    Every row keeps its id (:func:`row_anchor`), which the badges link to.
+    """
     summary = ledger_summary(rows)
     head = f"<p class='ledger-totals'>{_totals(summary, lambda text: f'<strong>{text}</strong>')}</p>"
-    per_chapter = "".join(
-        f"<tr><td><a href='{builder.get_relative_uri(here, name)}'>{html.escape(titles.get(name, name))}</a></td>"
-        f"<td>{c['checks']}</td><td>{c['caught']}</td><td>{_fmt(c['max_normwise_rel_error'])}</td>"
-        f"<td>{_fmt(c['max_rel_error'])}</td></tr>"
-        for name, c in summary["chapters"].items()
+    # Hidden until ledger.js shows it: without JavaScript a filter would do nothing.
+    search = (
+        "<div class='ledger-filter' hidden><label for='ledger-filter-input'>Filter the checks</label>"
+        "<input type='search' id='ledger-filter-input' autocomplete='off' spellcheck='false' "
+        "aria-describedby='ledger-filter-hint ledger-filter-status'>"
+        "<p id='ledger-filter-hint' class='ledger-filter-hint'>Words to find in a check or its chapter's title, "
+        "e.g. <em>softmax Jacobian</em> or <em>on purpose</em>; the chapters with a match open.</p>"
+        "<p id='ledger-filter-status' class='ledger-filter-status' role='status'></p></div>"
     )
-    chapter_table = (
-        "<table class='ledger-table sortable'><thead><tr><th>Chapter</th><th>Checks</th><th>Caught on purpose</th>"
-        "<th>Largest rel. error vs autograd, normwise</th><th>… entry by entry</th></tr></thead>"
-        f"<tbody>{per_chapter}</tbody>"
-        f"<tfoot><tr><th>Total</th><th>{summary['checks']}</th><th>{summary['caught']}</th>"
-        f"<th>{_fmt(summary['max_normwise_rel_error_sympy_vs_autograd'])}</th>"
-        f"<th>{_fmt(summary['max_rel_error_sympy_vs_autograd'])}</th></tr></tfoot></table>"
+    groups = []
+    by_chapter: dict[str, list[dict]] = {}
+    for r in rows:
+        by_chapter.setdefault(r["chapter"], []).append(r)
+    for name, found in by_chapter.items():
+        c = summary["chapters"][name]
+        title = html.escape(titles.get(name, name))
+        items = "".join(_check_item(r, row_anchor(name, index), display_link) for index, r in enumerate(found))
+        groups.append(
+            f"<details class='ledger-chapter' id='ledger-{_anchor_text(name)}' data-chapter='{html.escape(name)}'>"
+            f"<summary><span class='ledger-chapter-title'>{title}</span> "
+            f"<span class='ledger-chapter-figures'>{_chapter_figures(c)}</span></summary>"
+            f"<p class='ledger-chapter-link'><a href='{chapter_uri(name)}'>Read the chapter: {title}</a></p>"
+            f"<ol class='ledger-checks'>{items}</ol></details>"
+        )
+    guide = (
+        "<p>Open a chapter to see its checks: what each compared with what, how closely, and the displays "
+        "it vouches for.</p>"
     )
-    seen: dict[str, int] = {}
-    anchors = []
-    for r in rows:  # each check's id: its chapter and its place there, which a display's line links to
-        anchors.append(row_anchor(r["chapter"], seen.get(r["chapter"], 0)))
-        seen[r["chapter"]] = seen.get(r["chapter"], 0) + 1
-    body = "".join(
-        f"<tr id='{anchor}'>"
-        f"<td>{html.escape(titles.get(r['chapter'], r['chapter']))}</td><td>{html.escape(r['kind'])}</td>"
-        f"<td>{html.escape(r['quantity'])}</td><td>{html.escape(', '.join(r['wrt']))}</td>{_points_cell(r)}"
-        f"{_number_cell(r['max_abs_error'])}{_number_cell(r.get('max_normwise_rel_error'))}"
-        f"{_number_cell(r['max_rel_error'])}"
-        f"<td>{_result(r)}</td></tr>"
-        for r, anchor in zip(rows, anchors, strict=True)
-    )
-    all_table = (
-        "<table class='ledger-table sortable'><thead><tr><th>Chapter</th><th>Kind</th><th>Quantity</th>"
-        "<th>With respect to</th><th>Points</th><th>Max abs. error</th><th>Max rel. error, normwise</th>"
-        "<th>… entry by entry</th><th>Result</th>"
-        f"</tr></thead><tbody>{body}</tbody></table>"
-    )
+    return head + guide + search + f"<div class='ledger-index'>{''.join(groups)}</div>"
+
+
+def _anchor_text(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
+
+
+def _chapter_figures(c: dict) -> str:
+    """A group's summary: number of checks, those caught on purpose, the largest relative error."""
+    parts = [f"{c['checks']} check{'s' * (c['checks'] != 1)}"]
+    if c["caught"]:
+        parts.append(f"{c['caught']} caught on purpose")
+    parts.append(f"max rel. error {_fmt(c['max_rel_error'])}")
+    return " · ".join(f"<span class='ledger-nowrap'>{part}</span>" for part in parts)
+
+
+# Names a check gets when the chapter gives it none: they say nothing, so a row leaves them out.
+DEFAULT_NAMES = {"f", "identity"}
+
+
+def describe(record: dict) -> tuple[str, str]:
+    """What a check compared, in words: (its subject, the comparison), e.g.
+    ("Gradient of L with respect to W, x", "SymPy vs autograd"); an identity's comparison is said by
+    :func:`figures` ("proved by SymPy")."""
+    kind, quantity = record["kind"], record["quantity"]
+    named = quantity not in DEFAULT_NAMES
+    if kind in NUMERIC_KINDS:
+        subject = kind[0].upper() + kind[1:] + (f" of {quantity}" if named else "")
+        if record["wrt"]:
+            subject += " with respect to " + ", ".join(record["wrt"])
+        return subject, "SymPy vs autograd"
+    if kind == "value":
+        against = "an independent computation" if record.get("independent") else "another derived value"
+        return (quantity if named else "A value"), f"vs {against}"
+    if kind.startswith("identity"):
+        return (quantity if named else "An identity"), ""
+    return kind + (f" of {quantity}" if named else ""), ""
+
+
+def figures(record: dict) -> str:
+    """A check's outcome in a compact form: the verdict, how many points or numbers, the largest errors."""
+    kind = record["kind"]
+    if not record["passed"]:
+        refuted = "refuted by a counterexample, " if kind == "identity" else ""
+        return f"✗ {refuted}caught on purpose" if record.get("expected_failure") else f"✗ {refuted}failed"
+    if kind == "identity (symbolic)":
+        return "✓ proved by SymPy"
+    if kind == "identity (numeric)":
+        return f"✓ equal at {record['points']} random points, 50 digits"
+    parts = []
+    if kind in NUMERIC_KINDS:
+        parts.append(f"{record['points']} point{'s' * (record['points'] != 1)}")
+    elif kind == "value":
+        parts.append(f"{record['points']} number{'s' * (record['points'] != 1)}")
+    if kind in NUMERIC_KINDS or kind == "value":
+        parts.append(f"rel. error {_fmt(record['max_rel_error'])}")
+        if record.get("max_normwise_rel_error") is not None:
+            parts.append(f"normwise {_fmt(record['max_normwise_rel_error'])}")
+    return "✓ " + " · ".join(parts) if parts else "✓ passed"
+
+
+def _check_item(record: dict, anchor: str, display_link: Callable[[str, str], tuple[str, str] | None]) -> str:
+    subject, comparison = describe(record)
+    links = [found for key in record.get("displays", []) if (found := display_link(record["chapter"], key))]
+    shown = ""
+    if links:
+        anchors = ", ".join(f"<a href='{href}'>{html.escape(text)}</a>" for href, text in links)
+        shown = f" · <span class='ledger-displays'>display{'s' * (len(links) > 1)} {anchors}</span>"
+    state = "passed" if record["passed"] else "caught"
+    sign = figures(record)
     return (
-        head
-        + _scrolling(chapter_table)
-        + "<p>Every check (click a column heading to sort):</p>"
-        + _scrolling(all_table)
+        f"<li id='{anchor}' class='ledger-check ledger-{state}'>"
+        f"<span class='ledger-what'><span class='ledger-subject'>{html.escape(subject)}</span>"
+        f"{': ' + html.escape(comparison) if comparison else ''}{shown}</span>"
+        f"<span class='ledger-figures'>{html.escape(sign)}</span></li>"
     )
-
-
-def _scrolling(table: str) -> str:
-    """A wide table scrolls inside its own box; the page around it keeps the window's width."""
-    return f"<div class='ledger-scroll' tabindex='0' role='region' aria-label='table'>{table}</div>"
 
 
 def _points(record: dict) -> str:
@@ -289,12 +421,6 @@ def _points(record: dict) -> str:
     if record["kind"] == "identity" and not record["passed"]:
         return "1 (counterexample)"
     return str(record["points"])
-
-
-def _points_cell(record: dict) -> str:
-    shown = _points(record)
-    sort = {"proved": 0, "1 (counterexample)": 1}.get(shown, record["points"])
-    return f"<td data-sort='{sort}'>{shown}</td>"
 
 
 def _result(record: dict) -> str:
@@ -347,11 +473,13 @@ def ledger_latex(rows: list[dict], titles: dict[str, str]) -> str:
     for r in rows:
         if r["chapter"] != chapter:
             chapter = r["chapter"]
-            checks.append(rf"\multicolumn{{8}}{{@{{}}l}}{{{bold(tex(titles.get(chapter, chapter)))}}} \\*" + "\n")
+            checks.append(rf"\multicolumn{{6}}{{@{{}}l}}{{{bold(tex(titles.get(chapter, chapter)))}}} \\*" + "\n")
         numbers = [r["max_abs_error"], r.get("max_normwise_rel_error"), r["max_rel_error"]]
-        checks.append(
-            row(*map(tex, [r["kind"], r["quantity"], ", ".join(r["wrt"]), _points(r)]), *map(_fmt, numbers), _result(r))
-        )
+        subject, comparison = describe(r)
+        if r["kind"].startswith("identity"):  # the page says how beside the verdict: "✓ proved by SymPy"
+            comparison = figures(r).removeprefix("✓ ").removeprefix("✗ ")
+        what = subject + (f": {comparison}" if comparison else "")
+        checks.append(row(tex(what), tex(_points(r)), *map(_fmt, numbers), _result(r)))
     chapter_table = long_table(
         f"{wrapped(0.36)}rrrr",
         row(
@@ -364,11 +492,9 @@ def ledger_latex(rows: list[dict], titles: dict[str, str]) -> str:
         per_chapter + "\\midrule\n" + total,
     )
     all_table = long_table(
-        f"{wrapped(0.12)}{wrapped(0.27)}{wrapped(0.11)}{wrapped(0.07, 'raggedleft')}rrr{wrapped(0.08)}",
+        f"{wrapped(0.5)}{wrapped(0.07, 'raggedleft')}rrr{wrapped(0.08)}",
         row(
-            "Kind",
-            "Quantity",
-            "With respect to",
+            "What was checked",
             "Points",
             stacked("Max abs.", "error"),
             stacked(r"Max rel.\ error,", "normwise"),
@@ -391,9 +517,10 @@ def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", on_builder_inited)
     app.connect("source-read", on_source_read)
     app.connect("env-purge-doc", on_purge)
+    app.connect("doctree-read", on_doctree_read)
     app.connect("env-check-consistency", on_consistency)
     app.connect("env-updated", on_env_updated)
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("html-page-context", on_page_context)
-    # env_version 4: the ledger page gained the normwise columns; older saved environments are re-read.
-    return {"parallel_read_safe": False, "parallel_write_safe": True, "env_version": 4}
+    # env_version 5: the ledger links each check to its displays' equation ids; older environments are re-read.
+    return {"parallel_read_safe": False, "parallel_write_safe": True, "env_version": 5}
