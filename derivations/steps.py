@@ -190,7 +190,8 @@ def verify_equal(
 
 def _verify(before: Expr, after: Expr, indices, domain, seed: int, prove: bool = True) -> str:
     if _shape(before) != _shape(after):
-        raise StepError(f"the shapes differ: {_shape(before)} before, {_shape(after)} after")
+        sizes = [" × ".join(map(str, _shape(e))) or "a scalar" for e in (before, after)]
+        raise StepError(f"the shapes differ: {sizes[0]} before, {sizes[1]} after")
     if before == after:
         return "symbolic"
     # Evaluate first: a wrong step is found fast and with a concrete counterexample.

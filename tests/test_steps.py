@@ -278,7 +278,7 @@ def test_a_step_that_cannot_be_evaluated_is_accepted_only_with_a_full_proof():
 def test_shape_and_symbolic_results_are_exact():
 
     v = vector_symbols("v", 2)
-    assert message(StepError, verify_equal, v, v.T) == "the shapes differ: (2, 1) before, (1, 2) after"
+    assert message(StepError, verify_equal, v, v.T) == "the shapes differ: 2 × 1 before, 1 × 2 after"
     assert verify_equal(x, x) == "symbolic"
     assert verify_equal(sp.Matrix([x * (x + 1), 2 * x]), sp.Matrix([x**2 + x, x + x])) == "symbolic"
     # a large polynomial identity is proved by expansion alone (simplify is not tried above 400 operations)
