@@ -115,7 +115,7 @@ def test_a_caught_failure_reads_as_one_message_in_the_page_and_in_text():
         raise ValueError("at x = 1: claimed <b>3</b> & got 2")
     assert caught._repr_html_() == (
         '<div class="caught-failure" role="note"><p class="caught-failure-title">Caught, as intended: '
-        "<code>ValueError</code></p><pre>at x = 1: claimed &lt;b&gt;3&lt;/b&gt; &amp; got 2</pre></div>"
+        "<code>ValueError</code></p><pre>at x\u00a0=\u00a01: claimed &lt;b&gt;3&lt;/b&gt; &amp; got 2</pre></div>"
     )
     assert repr(caught) == "Caught, as intended: ValueError\nat x = 1: claimed <b>3</b> & got 2"
 
@@ -132,3 +132,14 @@ def test_numbers_in_messages_are_short_tokens_with_a_plain_minus():
         6, 11, 6, 6
     ]  # fmt: skip
     assert digits_to_tell_apart(1.0, float.fromhex("0x1.0000000000001p+0")) == 17
+
+
+def test_a_caught_failure_keeps_each_name_with_its_value_on_one_line_in_the_page():
+    """The page wraps between words: ``θ = -1.934`` and ``(1, 2)`` are joined by no-break spaces; the text is not."""
+    message = "at θ = -1.934, ε = 2.08, entry (1, 2): expected 1, got 2; ∂f/∂W_{1,2}, 3 more of 4 (seed 0)"
+    with expect_failure(ValueError) as caught:
+        raise ValueError(message)
+    page = caught._repr_html_()
+    assert "at θ\u00a0=\u00a0-1.934, ε\u00a0=\u00a02.08, entry (1,\u00a02): expected 1, got 2; " in page
+    assert "∂f/∂W_{1,2}, 3 more of 4 (seed 0)</pre>" in page
+    assert str(caught) == message and "\u00a0" not in repr(caught)
