@@ -135,11 +135,11 @@ def test_numbers_in_messages_are_short_tokens_with_a_plain_minus():
 
 
 def test_a_caught_failure_keeps_each_name_with_its_value_on_one_line_in_the_page():
-    """The page wraps between words: ``θ = -1.934`` and ``(1, 2)`` are joined by no-break spaces; the text is not."""
+    """The page wraps between words: ``θ = -1.934``, ``(1, 2)`` and ``∂f/∂W`` are kept whole; the text is not."""
     message = "at θ = -1.934, ε = 2.08, entry (1, 2): expected 1, got 2; ∂f/∂W_{1,2}, 3 more of 4 (seed 0)"
     with expect_failure(ValueError) as caught:
         raise ValueError(message)
     page = caught._repr_html_()
     assert "at θ\u00a0=\u00a0-1.934, ε\u00a0=\u00a02.08, entry (1,\u00a02): expected 1, got 2; " in page
-    assert "∂f/∂W_{1,2}, 3 more of 4 (seed 0)</pre>" in page
-    assert str(caught) == message and "\u00a0" not in repr(caught)
+    assert "∂f/\u2060∂W_{1,2}, 3 more of 4 (seed 0)</pre>" in page
+    assert str(caught) == message and "\u00a0" not in repr(caught) and "\u2060" not in repr(caught)
