@@ -687,7 +687,8 @@ def _mismatch(
     r, c = next((rc for rc in cells if bad_claim[rc]), cells[0])
     rel = float(_relative(np.array(sym[r, c]), np.array(auto[r, c]), 0.0))
     s, a, f = float(sym[r, c]), float(auto[r, c]), float(fd_full[r, c])
-    digits = digits_to_tell_apart(s, a)  # enough to see the claim differ from autograd, no more
+    # Enough digits to see the disagreement (the claim's from autograd, else autograd's from finite differences).
+    digits = digits_to_tell_apart(s, a) if bad_claim[r, c] else digits_to_tell_apart(f, a)
     fd_text = number(f, digits) if np.isfinite(f) else "not used here (a kink, or a coordinate not sampled)"
     if bad_claim[r, c] and np.isfinite(f) and abs(f - a) <= fd_rtol * (max(abs(f), abs(a)) + 1.0):
         verdict = "the claimed (SymPy) formula disagrees with both autograd and finite differences: the claim is wrong."

@@ -634,6 +634,10 @@ def test_mismatch_message_blames_fn_exactly():
     assert text.splitlines()[-1] == (
         "  autograd and finite differences disagree: fn is not differentiable here or its backward pass is wrong."
     )
+    # a claim that agrees with a backward pass 1e-4 off: autograd and finite differences shown to digits that differ
+    off = square_with_backward(lambda t: 2 * t + 1e-4)
+    text = mismatch(off, [2 * x + sp.Float(1e-4)], [x], at=[{x: 0.5}], trials=0)
+    assert "  torch.autograd:     1.0001\n  finite differences: 1\n" in text, text
 
 
 @pytest.mark.parametrize(
