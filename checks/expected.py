@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,12 +24,27 @@ class CaughtFailure:
         return f"Caught, as intended: {type(self.error).__name__}\n{self.error}"
 
     def _repr_html_(self) -> str:
-        """One readable message in the page: what failed and why, never a traceback."""
+        """One readable message in the page: what failed and why, never a traceback.
+
+        The page wraps the message between words; ``x_1 = 0.548``, an entry's ``(1, 2)`` and a derivative's
+        ``∂L/∂x_3`` are kept on one line (joined by no-break spaces and a word joiner after the slash), so that
+        a name is never parted from its value, nor a numerator from its denominator.
+        """
         return (
             '<div class="caught-failure" role="note"><p class="caught-failure-title">Caught, as intended: '
             f"<code>{html.escape(type(self.error).__name__)}</code></p>"
-            f"<pre>{html.escape(str(self.error))}</pre></div>"
+            f"<pre>{_unbroken(html.escape(str(self.error)))}</pre></div>"
         )
+
+
+_ASSIGNMENT = re.compile(r"(?<=\S) = (?=\S)")
+_POSITION = re.compile(r"\(\d+(?:, \d+)+\)")
+
+
+def _unbroken(text: str) -> str:
+    """``text`` with each ``name = value`` and ``(1, 2)`` joined by no-break spaces, and ``∂L/∂x`` unbreakable."""
+    text = _ASSIGNMENT.sub("\u00a0=\u00a0", text).replace("/∂", "/\u2060∂")
+    return _POSITION.sub(lambda position: position.group().replace(", ", ",\u00a0"), text)
 
 
 @contextmanager

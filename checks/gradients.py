@@ -19,8 +19,8 @@ import torch
 
 from checks import ledger, provenance
 from checks.compiled import compile_numeric
-from checks.failures import GradientMismatch
-from checks.points import clear_of_kinks, kink_expressions, sample_points
+from checks.failures import GradientMismatch, digits_to_tell_apart, number
+from checks.points import clear_of_kinks, describe_point, kink_expressions, sample_points, symbol_name
 
 Wrt = sp.Symbol | sp.MatrixBase
 Claim = sp.Basic | sp.MatrixBase | int | float
@@ -176,7 +176,7 @@ def check_jacobian(
         )
     rows = [list(claimed.row(r)) for r in range(claimed.rows)]
     for r, row in enumerate(rows):
-        variables.check_free_symbols(row, f"claimed Jacobian row {r}")
+        variables.check_free_symbols(row, f"claimed Jacobian row {r + 1}")
     fn = _checked_callable(fn)
 
     def outputs(tensors: list[torch.Tensor]) -> torch.Tensor:
@@ -211,7 +211,7 @@ def check_jacobian(
         claim_rows=rows,
         autograd=autograd,
         differences=differences,
-        labels=lambda r, c: f"∂{name}[{r}]/∂{variables.labels[c]}",
+        labels=lambda r, c: f"∂{_entry_of(name, r + 1)}/∂{variables.labels[c]}",
         fd_rtol=FD_RTOL,
         fd_scale=lambda v: float(np.max(np.abs(vector_value(v)))),
         settings=_Settings(trials, seed, rtol, atol, at, domain, avoid_kinks, kinks),
@@ -249,7 +249,7 @@ def check_hessian(
         )
     rows = [list(claimed.row(r)) for r in range(n)]
     for r, row in enumerate(rows):
-        variables.check_free_symbols(row, f"claimed Hessian row {r}")
+        variables.check_free_symbols(row, f"claimed Hessian row {r + 1}")
     fn = _checked_callable(fn)
 
     def autograd(values: np.ndarray) -> np.ndarray:
@@ -302,7 +302,7 @@ class _Variables:
             if isinstance(entry, sp.Symbol):
                 shapes.append(())
                 symbols.append(entry)
-                labels.append(str(entry))
+                labels.append(symbol_name(entry))
                 entry_names.append(str(entry))
             elif isinstance(entry, sp.MatrixBase):
                 bad = [e for e in entry if not isinstance(e, sp.Symbol)]
@@ -310,13 +310,13 @@ class _Variables:
                     raise ValueError(
                         f"wrt[{k}] must be a Matrix of Symbols; it contains {bad[0] if bad else 'no entries'}"
                     )
-                stem = _matrix_stem(entry, k)
+                stem = _matrix_stem(entry)
                 shapes.append(tuple(entry.shape))
                 entry_names.append(stem)
                 for i in range(entry.rows):
                     for j in range(entry.cols):
                         symbols.append(entry[i, j])
-                        labels.append(f"{stem}[{i}, {j}] ({entry[i, j]})")
+                        labels.append(symbol_name(entry[i, j]))
             else:
                 raise ValueError(f"wrt[{k}] is {entry!r}, not a Symbol or a Matrix of Symbols")
         repeated = sorted({str(s) for s in symbols if symbols.count(s) > 1})
@@ -420,25 +420,32 @@ class _Variables:
             raise ValueError(f"an explicit point gives no value for {missing}")
         return np.array([values[s] for s in self.symbols])
 
-    def describe_point(self, values: np.ndarray) -> str:
-        parts, start = [], 0
-        for name, shape in zip(self.entry_names, self.shapes):
+    def point(self, values: np.ndarray) -> dict[sp.Symbol, float]:
+        """The point as each symbol's value, in wrt order."""
+        return dict(zip(self.symbols, map(float, values)))
+
+    def describe_point(self, values: np.ndarray, keep: Sequence[int] = ()) -> str:
+        """``w_1 = 0.3, W_{1,1} = 0.5, …``: each scalar by its name, a large Matrix shortened but for ``keep``."""
+        matrices, start = [], 0
+        for shape in self.shapes:
             size = int(np.prod(shape)) if shape else 1
-            chunk = values[start : start + size].reshape(shape)
-            text = (
-                f"{float(chunk):.6g}"
-                if shape == ()
-                else np.array2string(chunk, precision=6, separator=", ", max_line_width=10**6)
-            )
-            parts.append(f"{name}={text}")
+            matrices.append(self.symbols[start : start + size])
             start += size
-        return ", ".join(parts)
+        return describe_point(self.point(values), matrices=matrices, keep=[self.symbols[k] for k in keep])
 
 
-def _matrix_stem(matrix: sp.MatrixBase, k: int) -> str:
-    """``W`` for a Matrix of symbols named ``W_{1,1}``, ``W_{1,2}``, ...; else ``wrt[k]``."""
-    stems = {str(s).split("_", 1)[0] for s in matrix}
-    return stems.pop() if len(stems) == 1 and "_" in str(matrix[0]) else f"wrt[{k}]"
+def _matrix_stem(matrix: sp.MatrixBase) -> str:
+    """``W`` for a Matrix of symbols named ``W_{1,1}``, ``W_{1,2}``, ...; else its entries, ``(a, b, …)``."""
+    stems = {symbol_name(s).split("_", 1)[0] for s in matrix}
+    if len(stems) == 1 and "_" in str(matrix[0]):
+        return stems.pop()
+    names = [symbol_name(s) for s in matrix]
+    return f"({', '.join(names[:2])}{', …' if len(names) > 2 else ''})"
+
+
+def _entry_of(name: str, k: int) -> str:
+    """The k-th entry (1-based) of a vector called ``name``, as the book writes it: ``y_2``, ``y_{12}``."""
+    return f"{name}_{k}" if k < 10 else f"{name}_{{{k}}}"
 
 
 def _as_expr(value: object, label: str) -> sp.Expr:
@@ -602,11 +609,14 @@ def _compare(
         fd_tol = fd_rtol * (np.maximum(np.abs(fd), np.abs(auto_c)) + scale)
         bad_fd = ~(np.abs(fd - auto_c) <= fd_tol) & (not on_kink)
         if bad_claim.any() or bad_fd.any():
-            where = "random point" if index >= len(at) else "explicit point"
             ledger.record_check(
                 kind, variables.name, variables.entry_names, len(points), None, None, passed=False, displays=displays
             )
-            at_text = f"{where} {index - len(at) if index >= len(at) else index} (seed {seed})"
+            at_text = (
+                f"random point {index - len(at) + 1} of {len(points) - len(at)} (seed {seed})"
+                if index >= len(at)
+                else f"explicit point {index + 1} of {len(at)}"
+            )
             raise _mismatch(
                 kind,
                 variables,
@@ -677,7 +687,9 @@ def _mismatch(
     r, c = next((rc for rc in cells if bad_claim[rc]), cells[0])
     rel = float(_relative(np.array(sym[r, c]), np.array(auto[r, c]), 0.0))
     s, a, f = float(sym[r, c]), float(auto[r, c]), float(fd_full[r, c])
-    fd_text = f"{f:.17g}" if np.isfinite(f) else "not used here (a kink, or a coordinate not sampled)"
+    # Enough digits to see the disagreement (the claim's from autograd, else autograd's from finite differences).
+    digits = digits_to_tell_apart(s, a) if bad_claim[r, c] else digits_to_tell_apart(f, a)
+    fd_text = number(f, digits) if np.isfinite(f) else "not used here (a kink, or a coordinate not sampled)"
     if bad_claim[r, c] and np.isfinite(f) and abs(f - a) <= fd_rtol * (max(abs(f), abs(a)) + 1.0):
         verdict = "the claimed (SymPy) formula disagrees with both autograd and finite differences: the claim is wrong."
     elif bad_claim[r, c]:
@@ -688,20 +700,29 @@ def _mismatch(
         )
     others = [labels(*rc) for rc in cells if rc != (r, c)]
     more = (
-        f"\n  {len(others)} more entries disagree: {', '.join(others[:6])}{' …' if len(others) > 6 else ''}"
+        f"\n  {len(others)} more {'entry disagrees' if len(others) == 1 else 'entries disagree'}: "
+        f"{', '.join(others[:6])}{' …' if len(others) > 6 else ''}"
         if others
         else ""
     )
-    point = variables.describe_point(values)
+    # The headline's own coordinates are always written (a Hessian's row is a coordinate too).
+    point = variables.describe_point(values, keep=[c, r] if kind == "Hessian" else [c])
     message = (
         f"{kind} mismatch for {labels(r, c)} at {where}:\n"
         f"  point: {point}\n"
-        f"  SymPy (claimed):    {s:.17g}\n"
-        f"  torch.autograd:     {a:.17g}\n"
+        f"  SymPy (claimed):    {number(s, digits)}\n"
+        f"  torch.autograd:     {number(a, digits)}\n"
         f"  finite differences: {fd_text}\n"
-        f"  relative error:     {rel:.3e} (rtol {rtol:g}, atol {atol:g})\n"
+        f"  relative error:     {number(rel, 3)} (rtol {number(rtol)}, atol {number(atol)})\n"
         f"  {verdict}{more}"
     )
     return GradientMismatch(
-        message, quantity=labels(r, c), point=point, claimed=s, autograd=a, finite_difference=f, relative_error=rel
+        message,
+        quantity=labels(r, c),
+        point=point,
+        claimed=s,
+        autograd=a,
+        finite_difference=f,
+        relative_error=rel,
+        at=variables.point(values),
     )

@@ -6,6 +6,7 @@ points here, so "a random point" means the same thing everywhere in the book.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import combinations
 
@@ -13,6 +14,7 @@ import numpy as np
 import sympy as sp
 
 from checks.compiled import compile_numeric
+from checks.failures import POINT_DIGITS, number
 
 #: Points closer than this to a kink (``|kink expression| < KINK_MARGIN``) are redrawn.
 #: It is far above the finite-difference step (~1e-5), so no difference quotient straddles a kink.
@@ -127,3 +129,64 @@ def clear_of_kinks(kink_values: Callable | None, values: Sequence[float]) -> boo
         return all(abs(v) >= KINK_MARGIN for v in kink_values(*values))
     except (ValueError, ZeroDivisionError, OverflowError):
         return False
+
+
+# ---------------------------------------------------------------------------- a point, as a message writes it
+
+#: Greek letters a symbol's name spells out (``theta_t``), written as the page prints them (``θ_t``). Capitals
+#: that look like Latin letters (Alpha, Eta, ...) stay spelled out.
+_LOWER_NAMES = (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi "
+    "psi omega"
+)
+_GREEK = {
+    **dict(zip(_LOWER_NAMES.split(), "αβγδεζηθικλμνξοπρστυφχψω")),
+    **dict(zip("Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega".split(), "ΓΔΘΛΞΠΣΦΨΩ")),
+    **{"lamda": "λ", "varepsilon": "ε", "varphi": "φ", "vartheta": "ϑ"},
+}
+_MOST_ENTRIES = 6
+
+
+def symbol_name(symbol: sp.Basic) -> str:
+    """A symbol or an indexed entry as the page prints it, in plain text: ``w_1``, ``W_{1,3}``, ``θ_t``, ``o_2``.
+
+    >>> symbol_name(sp.Symbol("theta_t")), symbol_name(sp.IndexedBase("W")[1, 3]), symbol_name(sp.IndexedBase("o")[12])
+    ('θ_t', 'W_{1,3}', 'o_{12}')
+    """
+    if isinstance(symbol, sp.Indexed):
+        indices = [str(i) for i in symbol.indices]
+        written = indices[0] if len(indices) == 1 and len(indices[0]) == 1 else "{" + ",".join(indices) + "}"
+        return f"{symbol_name(symbol.base.label)}_{written}"
+    return re.sub(r"[A-Za-z]+", lambda word: _GREEK.get(word.group(), word.group()), str(symbol))
+
+
+def describe_point(
+    at: Mapping[sp.Basic, float],
+    *,
+    matrices: Sequence[Sequence[sp.Basic]] = (),
+    keep: Iterable[sp.Basic] = (),
+    digits: int = POINT_DIGITS,
+) -> str:
+    """A point as a message writes it: ``x_1 = 0.548, x_2 = -0.921``, each value to ``digits`` significant digits.
+
+    The entries of each matrix in ``matrices`` are written in full up to six; of a larger one only the first
+    three, the last and those in ``keep`` (the entry a failure is about) are written, ``…`` standing for the
+    others, so that a point of many coordinates stays a line or two.
+
+    >>> x = sp.symbols("x_1 x_2")
+    >>> describe_point({x[0]: 0.54812, x[1]: -0.92107})
+    'x_1 = 0.5481, x_2 = -0.9211'
+    """
+    keep = set(keep)
+    skipped: set[sp.Basic] = set()
+    for entries in matrices:
+        entries = [e for e in entries if e in at]
+        if len(entries) > _MOST_ENTRIES:
+            skipped.update(e for e in entries[3:-1] if e not in keep)
+    parts: list[str] = []
+    for symbol, value in at.items():
+        if symbol not in skipped:
+            parts.append(f"{symbol_name(symbol)} = {number(value, digits)}")
+        elif parts[-1] != "…":
+            parts.append("…")
+    return ", ".join(parts)

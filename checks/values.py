@@ -8,13 +8,16 @@ import numpy as np
 import sympy as sp
 
 from checks import ledger, provenance
+from checks.failures import digits_to_tell_apart, number
 
 
 def assert_close(got: object, expected: object, *, name: str, rtol: float = 1e-9, atol: float = 0.0) -> float:
     """Assert ``got`` matches ``expected`` elementwise; return the largest relative error.
 
     Accepts numbers, NumPy arrays, torch tensors and SymPy numbers or Matrices. When both
-    sides are exact SymPy objects they must be *exactly* equal (``rtol`` is ignored).
+    sides are exact SymPy objects they must be *exactly* equal (``rtol`` is ignored). A failure names the
+    first entry that differs as the book counts, from 1 (``name, entry (1, 2)``), and both values to as many
+    digits as it takes to see them differ.
 
     >>> assert_close(0.1 + 0.2, 0.3, name="sum")  # doctest: +ELLIPSIS
     1.8...e-16
@@ -23,30 +26,60 @@ def assert_close(got: object, expected: object, *, name: str, rtol: float = 1e-9
     got_from, expected_from = provenance.origins(got), provenance.origins(expected)
     links = {"displays": got_from | expected_from, "independent": not got_from or not expected_from}
     if _is_exact(got) and _is_exact(expected):
-        difference = sp.simplify(sp.Matrix(_as_sympy_matrix(got)) - sp.Matrix(_as_sympy_matrix(expected)))
+        got_m, expected_m = sp.Matrix(_as_sympy_matrix(got)), sp.Matrix(_as_sympy_matrix(expected))
+        if got_m.shape != expected_m.shape:
+            raise AssertionError(f"{name}: expected shape {_shape(expected_m)}, got shape {_shape(got_m)}")
+        difference = sp.simplify(got_m - expected_m)
         if any(e != 0 for e in difference):
-            raise AssertionError(f"{name}: expected exactly {expected}, got {got}")
+            i, j = next((i, j) for i in range(difference.rows) for j in range(difference.cols) if difference[i, j] != 0)
+            where = _entry(i, j, got) if isinstance(got, sp.MatrixBase) or isinstance(expected, sp.MatrixBase) else ""
+            raise AssertionError(f"{name}{where}: expected exactly {expected_m[i, j]}, got {got_m[i, j]}")
         ledger.record_check("value", name, [], 1, 0.0, 0.0, passed=True, **links)
         return 0.0
     g, e = _as_array(got, name), _as_array(expected, name)
     if g.shape != e.shape:
-        raise AssertionError(f"{name}: expected shape {e.shape}, got shape {g.shape}")
+        raise AssertionError(f"{name}: expected shape {_shape(e)}, got shape {_shape(g)}")
     close = np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=False)
     scale = np.maximum(np.abs(g), np.abs(e))
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(scale > 0, np.abs(g - e) / np.where(scale > 0, scale, 1.0), 0.0)
     if not close.all():
         index = tuple(int(i) for i in np.argwhere(~close)[0])
-        where = f"[{', '.join(map(str, index))}]" if index else ""
+        where = f", entry {_counted(index)}" if index else ""
+        wrong = int(np.count_nonzero(~close))
+        others = f"; {wrong - 1} more of {close.size} entries differ" if wrong > 1 else ""
+        expected_value, got_value = float(e[index]), float(g[index])
+        digits = digits_to_tell_apart(expected_value, got_value)
         raise AssertionError(
-            f"{name}{where}: expected {float(e[index])!r}, got {float(g[index])!r} "
-            f"(relative error {rel[index]:.3e}, rtol {rtol:g}, atol {atol:g})"
+            f"{name}{where}: expected {number(expected_value, digits)}, got {number(got_value, digits)} "
+            f"(relative error {number(rel[index], 3)}, rtol {number(rtol)}, atol {number(atol)}){others}"
         )
     worst = float(np.max(rel)) if rel.size else 0.0
     ledger.record_check(
         "value", name, [], int(g.size), float(np.max(np.abs(g - e), initial=0.0)), worst, passed=True, **links
     )
     return worst
+
+
+def _counted(index: tuple[int, ...]) -> str:
+    """An entry's position as the book counts, from 1: ``3`` in a vector, ``(1, 2)`` in a matrix."""
+    return str(index[0] + 1) if len(index) == 1 else f"({', '.join(str(i + 1) for i in index)})"
+
+
+def _entry(i: int, j: int, value: object) -> str:
+    """``, entry (i, j)`` (1-based) of a SymPy Matrix, or ``, entry k`` of a column or row vector."""
+    shape = value.shape if isinstance(value, sp.MatrixBase) else (1, 1)
+    if 1 in shape:
+        return f", entry {max(i, j) + 1}"
+    return f", entry {_counted((i, j))}"
+
+
+def _shape(value: object) -> str:
+    """A shape as the book writes a size: ``3 × 4``, ``a vector of 3``, ``a number``."""
+    shape = tuple(value.shape)
+    if len(shape) == 1:
+        return f"a vector of {shape[0]}"
+    return " × ".join(map(str, shape)) if shape else "a number"
 
 
 def _is_exact(value: object) -> bool:
@@ -76,4 +109,4 @@ def _as_array(value: object, name: str) -> np.ndarray:
     try:
         return array.astype(float)
     except (TypeError, ValueError):
-        raise AssertionError(f"{name}: {value!r} is not a number or an array of numbers") from None
+        raise AssertionError(f"{name}: a {type(value).__name__} is not a number or an array of numbers") from None

@@ -17,7 +17,7 @@ import sympy as sp
 
 from checks import ledger, provenance
 from checks.failures import StepError
-from checks.points import kink_expressions, sample_points, symbol_range
+from checks.points import describe_point, kink_expressions, sample_points, symbol_range
 from derivations.printing import latex
 
 #: Digits used when a step is verified by evaluation.
@@ -101,7 +101,7 @@ class Derivation:
         reason_lines(why)  # a justification that would render wrongly is refused before any work
         if self._repeats(expr):
             raise StepError(
-                f"step {len(self.steps)} of derivation {self.name!r} ({why}) shows step {len(self.steps) - 1} "
+                f"step {len(self.steps)} of the derivation “{self.name}” ({why}) shows step {len(self.steps) - 1} "
                 "again unchanged: a step must change something (to introduce notation, write the step in it)",
                 derivation=self.name,
                 step=len(self.steps),
@@ -119,7 +119,7 @@ class Derivation:
             )
         except StepError as err:
             raise StepError(
-                f"step {len(self.steps)} of derivation {self.name!r} ({why}) does not follow from "
+                f"step {len(self.steps)} of the derivation “{self.name}” ({why}) does not follow from "
                 f"step {len(self.steps) - 1}: {err}",
                 derivation=self.name,
                 step=len(self.steps),
@@ -127,6 +127,7 @@ class Derivation:
                 point=err.point,
                 previous=err.previous,
                 this=err.this,
+                at=err.at,
             ) from None
         self.steps.append(Step(expr, why, method))
         return self
@@ -189,7 +190,8 @@ def verify_equal(
 
 def _verify(before: Expr, after: Expr, indices, domain, seed: int, prove: bool = True) -> str:
     if _shape(before) != _shape(after):
-        raise StepError(f"the shapes differ: {_shape(before)} before, {_shape(after)} after")
+        sizes = [" × ".join(map(str, _shape(e))) or "a scalar" for e in (before, after)]
+        raise StepError(f"the shapes differ: {sizes[0]} before, {sizes[1]} after")
     if before == after:
         return "symbolic"
     # Evaluate first: a wrong step is found fast and with a concrete counterexample.
@@ -258,23 +260,24 @@ def _agree_numerically(before: Expr, after: Expr, indices: dict, domain: dict, s
             domain={_placeholder(leaf): domain[leaf] for leaf in leaves if leaf in domain},
         )[0]
         values = {leaf: sp.Float(point[_placeholder(leaf)], DIGITS) for leaf in leaves}
-        at_text = ", ".join(f"{k}={v}" for k, v in [*at.items(), *((k, f"{float(v):.6g}") for k, v in values.items())])
         left, right = _evaluate(lhs, values), _evaluate(rhs, values)
         if left is None or right is None:
             continue  # outside the domain of one side (e.g. log of a negative): try another point
         for idx, (a, b) in enumerate(zip(left, right)):
             if not _close(a, b):
-                entry = (
-                    f" entry {tuple(int(v) for v in np.unravel_index(idx, _shape(before)))}" if len(left) > 1 else ""
+                exact = {**{k: float(v) for k, v in at.items()}, **{k: float(v) for k, v in values.items()}}
+                bases: dict[sp.Basic, list[sp.Basic]] = {}
+                for leaf in values:  # an indexed vector or matrix of many entries is written shortened
+                    if isinstance(leaf, sp.Indexed):
+                        bases.setdefault(leaf.base, []).append(leaf)
+                at_text = describe_point(exact, matrices=list(bases.values()))
+                raise StepError(
+                    f"at {at_text}{_entry(idx, _shape(before)) if len(left) > 1 else ''}: {_differ(a, b)}",
+                    point=at_text,
+                    previous=float(a),
+                    this=float(b),
+                    at=exact,
                 )
-                with mpmath.workdps(DIGITS):
-                    raise StepError(
-                        f"at {at_text}{entry} the previous expression is {mpmath.nstr(a, 20)} "
-                        f"but this step gives {mpmath.nstr(b, 20)} (difference {mpmath.nstr(b - a, 3)})",
-                        point=at_text,
-                        previous=float(a),
-                        this=float(b),
-                    )
         verified += 1
         if verified == NUMERIC_POINTS:
             return
@@ -282,6 +285,30 @@ def _agree_numerically(before: Expr, after: Expr, indices: dict, domain: dict, s
         f"the step could not be evaluated at {NUMERIC_POINTS} points (only {verified} of "
         f"{NUMERIC_POINTS * 20} random points gave real numbers), so it is not verified"
     )
+
+
+def _entry(index: int, shape: tuple[int, ...]) -> str:
+    """``, entry (1, 2)`` of a matrix, ``, entry 3`` of a vector: the book counts from 1."""
+    position = [int(v) + 1 for v in np.unravel_index(index, shape)]
+    if len(position) == 2 and 1 in shape:  # a column or row vector
+        return f", entry {position[0] if shape[1] == 1 else position[1]}"
+    return f", entry ({', '.join(map(str, position))})" if len(position) > 1 else f", entry {position[0]}"
+
+
+def _differ(a: mpmath.mpf, b: mpmath.mpf) -> str:
+    """Both values to as many digits as it takes to see them differ (up to 20), and their difference."""
+    with mpmath.workdps(DIGITS):
+        scale = max(abs(a), abs(b))
+        digits = 20 if scale == 0 else max(6, min(20, int(mpmath.ceil(-mpmath.log10(abs(b - a) / scale))) + 2))
+        before, after, difference = _mp_number(a, digits), _mp_number(b, digits), _mp_number(b - a, 3)
+    return f"the previous expression is {before} but this step gives {after} (difference {difference})"
+
+
+def _mp_number(value: mpmath.mpf, digits: int) -> str:
+    """An mpmath number written as :func:`checks.failures.number` writes a float: ``-1.5e-30``, not ``-1.5e-030``."""
+    mantissa, e, exponent = mpmath.nstr(value, digits, strip_zeros=True).partition("e")
+    mantissa = mantissa.removesuffix(".0")
+    return f"{mantissa}e{exponent[0]}{int(exponent[1:])}" if e else mantissa
 
 
 def _instance(before: Expr, after: Expr, at: dict, reals: set) -> tuple:

@@ -12,7 +12,7 @@ from sympy.utilities.exceptions import SymPyDeprecationWarning
 
 from checks import GradientMismatch, check_gradient, check_hessian, check_jacobian
 from checks.gradients import _normwise_relative
-from checks.points import kink_expressions, sample_points
+from checks.points import kink_expressions, sample_points, symbol_name
 from derivations import matrix_symbols, vector_symbols
 from tests.helpers import message, square, square_with_backward
 
@@ -63,9 +63,9 @@ def test_source_e_sign_error_is_caught_with_a_readable_message():
         check_gradient(e_torch, wrong, [w1, w2], at=E_POINT, trials=0)
     message = str(caught.value)
     assert "∂f/∂w_1" in message
-    assert "w_1=0.3, w_2=-0.5" in message
+    assert "point: w_1 = 0.3, w_2 = -0.5\n" in message
     assert "0.250244" in message  # the source's wrong value
-    assert "0.349755" in message  # autograd's (and finite differences') right value
+    assert "0.349756" in message  # autograd's (and finite differences') right value
     assert "relative error" in message
     assert "disagrees with both autograd and finite differences" in message
     assert isinstance(caught.value, AssertionError)
@@ -97,7 +97,7 @@ def test_jacobian_of_softmax():
     softmax = exps / sum(exps)
     claimed = sp.diag(*softmax) - softmax * softmax.T
     assert check_jacobian(lambda t: torch.softmax(t, dim=0), claimed, [xs]).entries == 9
-    with pytest.raises(GradientMismatch, match=r"∂f\[\d\]/∂x"):
+    with pytest.raises(GradientMismatch, match=r"∂f_\d/∂x_\d at random point 1 of 5"):
         check_jacobian(lambda t: torch.softmax(t, dim=0), sp.diag(*softmax), [xs])
     with pytest.raises(ValueError, match="3 columns"):
         check_jacobian(lambda t: torch.softmax(t, dim=0), claimed[:, :2], [xs])
@@ -119,7 +119,7 @@ def test_hessian_right_and_wrong():
 # ---------------------------------------------------------------------------- what a check accepts
 
 
-def test_matrix_entry_is_named_like_a_tensor_index():
+def test_matrix_entry_is_named_by_its_symbol_counted_from_1():
     W = matrix_symbols("W", 2, 3)
     v = sp.Matrix([1, 2, 3])
     residual = W * v
@@ -133,7 +133,7 @@ def test_matrix_entry_is_named_like_a_tensor_index():
     assert check_gradient(fn, [gradient], [W]).entries == 6
     wrong = gradient.copy()
     wrong[0, 2] = -wrong[0, 2]
-    with pytest.raises(GradientMismatch, match=re.escape("∂f/∂W[0, 2] (W_{1,3})")):
+    with pytest.raises(GradientMismatch, match=re.escape("mismatch for ∂f/∂W_{1,3} at")):
         check_gradient(fn, [wrong], [W])
 
 
@@ -307,7 +307,7 @@ def test_three_scalars_are_passed_in_order():
         at=[{x: 0.1, y: 0.2, z: 0.3}],
         trials=0,
     )
-    assert "point: x=0.1, y=0.2, z=0.3\n" in text
+    assert "point: x = 0.1, y = 0.2, z = 0.3\n" in text
 
 
 def test_an_unused_input_has_a_zero_gradient():
@@ -334,14 +334,14 @@ def test_explicit_matrix_points_are_read_entry_by_entry():
         at=point,
         trials=0,
     )
-    assert "  point: v=[[ 0.333333],\n [-0.142857]], x=0.123457\n" in text
+    assert "  point: v_1 = 0.3333, v_2 = -0.1429, x = 0.1235\n" in text
     # A matrix's point may be given in its shape: entry by entry, row by row.
     W = matrix_symbols("W", 2, 2)
     claimed = [W.applyfunc(lambda w: 2 * w)]
     in_shape = [{W: [[1, 2], [3, 4]]}]
     assert check_gradient(lambda t: (t**2).sum(), claimed, [W], at=in_shape, trials=0).points == 1
     text = message(GradientMismatch, check_gradient, lambda t: (t**3).sum(), claimed, [W], at=in_shape, trials=0)
-    assert "  point: W=[[1., 2.],\n [3., 4.]]\n" in text
+    assert "  point: W_{1,1} = 1, W_{1,2} = 2, W_{2,1} = 3, W_{2,2} = 4\n" in text
     assert message(ValueError, check_gradient, lambda t: t.sum(), [sp.ones(2, 1)], [v], at=[{v: [1.0]}]) == (
         "the point gives 1 values for a Matrix with 2 entries"
     )
@@ -354,17 +354,20 @@ def test_explicit_matrix_points_are_read_entry_by_entry():
     ("entries", "stem"),
     [
         (sp.symbols("w_h_1 w_h_2", real=True), "w"),  # the stem is what comes before the first underscore
-        (sp.symbols("a b", real=True), "wrt[0]"),  # no common stem
-        ((sp.Symbol("a", real=True),), "wrt[0]"),  # a stem needs an underscore
+        (sp.symbols("a b c", real=True), "(a, b, …)"),  # no common stem: the Matrix is named by its entries
+        ((sp.Symbol("a", real=True),), "(a)"),  # a stem needs an underscore
         ((sp.Symbol("q_1", real=True), sp.Symbol("q", real=True)), "q"),  # the first entry decides
+        (sp.symbols("theta_1 theta_2", real=True), "θ"),  # as the page prints it
     ],
 )
-def test_matrix_stem_in_labels(entries, stem):
+def test_matrix_stem_in_reports_and_entries_by_their_own_names(entries, stem):
     m = sp.Matrix(entries)
-    last = len(entries) - 1
     wrong = sp.zeros(len(entries), 1)
+    report = check_gradient(lambda t: t[-1, 0] * 0, [wrong], [m], trials=1)
+    assert report.wrt == [stem]
     text = message(GradientMismatch, check_gradient, lambda t: t[-1, 0] * 2, [wrong], [m], trials=1)
-    assert text.startswith(f"gradient mismatch for ∂f/∂{stem}[{last}, 0] ({entries[last]}) at random point 0")
+    last = symbol_name(entries[-1])
+    assert text.startswith(f"gradient mismatch for ∂f/∂{last} at random point 1 of 1 (seed 0)")
 
 
 def test_domain_and_seed_choose_the_points():
@@ -372,7 +375,7 @@ def test_domain_and_seed_choose_the_points():
     assert report.points == 5 and report.seed == 0
     text = message(GradientMismatch, check_gradient, square, [3 * x], [x], trials=1, seed=3)
     drawn = sample_points([x], 1, seed=3)[0][x]
-    assert f"point: x={drawn:.6g}\n" in text and "(seed 3)" in text
+    assert f"point: x = {drawn:.4g}\n" in text and "(seed 3)" in text
 
 
 def test_kinks_are_avoided_only_when_asked():
@@ -393,13 +396,13 @@ def test_kinks_are_avoided_only_when_asked():
         avoid_kinks=False,
         domain={x: (-1e-6, 1e-6)},
     )
-    assert "at random point 0 (seed 0)" in text and "fn is not differentiable here" in text
+    assert "at random point 1 of 1 (seed 0)" in text and "fn is not differentiable here" in text
 
 
 def test_without_kink_avoidance_a_random_point_near_a_kink_is_still_differenced():
     # Only explicit points are exempt from finite differences at a kink. With avoid_kinks=False, a drawn
     # point 1e-13 from |x|'s kink is differenced, and the difference quotient (≈ 1e-7) disagrees.
-    with pytest.raises(GradientMismatch, match="at random point 0 "):
+    with pytest.raises(GradientMismatch, match="at random point 1 of 1 "):
         check_gradient(
             torch.abs, [sp.sign(x)], [x], at=[{x: 1.0}], trials=1, avoid_kinks=False, domain={x: (1e-13, 2e-13)}
         )
@@ -468,7 +471,7 @@ def test_values_below_atol_are_judged_by_absolute_error():
     # a claim 1e-13 off a zero derivative: relative error 1 against it, but both sides are below atol
     report = check_gradient(lambda t: 0 * t + 1, [sp.Float(1e-13)], [x], at=[{x: 0.5}], trials=0)
     assert report.max_rel_error == 0.0 and report.max_abs_error == pytest.approx(1e-13)
-    with pytest.raises(GradientMismatch, match=re.escape("relative error:     1.000e+00")):
+    with pytest.raises(GradientMismatch, match=re.escape("relative error:     1 (rtol 1e-9, atol 1e-14)")):
         check_gradient(lambda t: 0 * t + 1, [sp.Float(1e-13)], [x], at=[{x: 0.5}], trials=0, atol=1e-14)
 
 
@@ -556,17 +559,17 @@ def test_report_is_readable():
 
 def test_mismatch_message_when_the_claim_is_wrong():
     assert mismatch(square, [3 * x], [x], at=[{x: 0.3}], trials=0) == (
-        "gradient mismatch for ∂f/∂x at explicit point 0 (seed 0):\n"
-        "  point: x=0.3\n"
-        "  SymPy (claimed):    0.89999999999999991\n"
-        "  torch.autograd:     0.59999999999999998\n"
-        "  finite differences: 0.60000000000022913\n"
-        "  relative error:     3.333e-01 (rtol 1e-09, atol 1e-12)\n"
+        "gradient mismatch for ∂f/∂x at explicit point 1 of 1:\n"
+        "  point: x = 0.3\n"
+        "  SymPy (claimed):    0.9\n"
+        "  torch.autograd:     0.6\n"
+        "  finite differences: 0.6\n"
+        "  relative error:     0.333 (rtol 1e-9, atol 1e-12)\n"
         "  the claimed (SymPy) formula disagrees with both autograd and finite differences: the claim is wrong."
     )
     # large values: finite differences are judged relative to their size
     assert mismatch(lambda t: t**4, [3 * x**3], [x], at=[{x: 40.0}], trials=0).endswith(
-        "  relative error:     2.500e-01 (rtol 1e-09, atol 1e-12)\n"
+        "  relative error:     0.25 (rtol 1e-9, atol 1e-12)\n"
         "  the claimed (SymPy) formula disagrees with both autograd and finite differences: the claim is wrong."
     )
 
@@ -575,39 +578,46 @@ def test_a_mismatch_carries_its_numbers():
     with pytest.raises(GradientMismatch) as caught:
         check_gradient(square, [3 * x], [x], at=[{x: 0.3}], trials=0)
     mismatch = caught.value
-    assert (mismatch.quantity, mismatch.point) == ("∂f/∂x", "x=0.3")
+    assert (mismatch.quantity, mismatch.point, mismatch.at) == ("∂f/∂x", "x = 0.3", {x: 0.3})
     assert (mismatch.claimed, mismatch.autograd) == (pytest.approx(0.9), pytest.approx(0.6))
     assert mismatch.finite_difference == pytest.approx(0.6, rel=1e-9)
     assert mismatch.relative_error == pytest.approx(1 / 3)
     bare = GradientMismatch("only a message")
-    assert (bare.quantity, bare.point) == ("", "")
+    assert (bare.quantity, bare.point, bare.at) == ("", "", {})
     assert all(np.isnan(v) for v in (bare.claimed, bare.autograd, bare.finite_difference, bare.relative_error))
 
 
-def test_a_point_is_described_one_line_per_matrix_row():
+def test_a_large_matrix_is_described_by_a_few_entries_and_the_one_that_failed():
     row = matrix_symbols("r", 1, 12)
-    point = {row: np.linspace(-1, 1, 12) + 1 / 3}  # 12 entries of 6 significant digits: wider than 75 characters
-    text = mismatch(lambda t: (t**3).sum(), [row.applyfunc(lambda r: 2 * r)], [row], at=[point], trials=0)
-    described = next(line for line in text.splitlines() if line.startswith("  point: "))
-    assert described.endswith(" 1.333333]]") and described.count(", ") == 11, text
+    point = {row: np.linspace(-1, 1, 12) + 1 / 3}
+    claim = row.applyfunc(lambda r: 3 * r**2).as_mutable()
+    claim[0, 7] = 0
+    text = mismatch(lambda t: (t**3).sum(), [claim], [row], at=[point], trials=0)
+    assert text.splitlines()[:2] == [
+        "gradient mismatch for ∂f/∂r_{1,8} at explicit point 1 of 1:",
+        "  point: r_{1,1} = -0.6667, r_{1,2} = -0.4848, r_{1,3} = -0.303, …, r_{1,8} = 0.6061, …, r_{1,12} = 1.333",
+    ]
+    with pytest.raises(GradientMismatch) as caught:
+        check_gradient(lambda t: (t**3).sum(), [claim], [row], at=[point], trials=0)
+    assert list(caught.value.at.values()) == pytest.approx(point[row]), "the point itself is kept whole"
 
 
 def test_failures_name_explicit_and_random_points():
     # -2|x| is right for x < 0 (the explicit points) and wrong at the first random point (x ≈ 0.548)
     text = mismatch(square, [-2 * sp.Abs(x)], [x], at=[{x: -0.5}, {x: -1.0}], trials=3)
-    assert text.startswith("gradient mismatch for ∂f/∂x at random point 0 (seed 0):\n  point: x=0.547847\n")
+    assert text.startswith("gradient mismatch for ∂f/∂x at random point 1 of 3 (seed 0):\n  point: x = 0.5478\n")
     text = mismatch(square, [-2 * sp.Abs(x)], [x], at=[{x: -0.5}, {x: 1.0}], trials=3)
-    assert text.startswith("gradient mismatch for ∂f/∂x at explicit point 1 (seed 0):\n  point: x=1\n")
+    assert text.startswith("gradient mismatch for ∂f/∂x at explicit point 2 of 2:\n  point: x = 1\n")
 
 
 def test_mismatch_message_at_a_kink():
     assert mismatch(torch.relu, [sp.Heaviside(x)], [x], at=[{x: 0.0}], trials=0) == (
-        "gradient mismatch for ∂f/∂x at explicit point 0 (seed 0):\n"
-        "  point: x=0\n"
+        "gradient mismatch for ∂f/∂x at explicit point 1 of 1:\n"
+        "  point: x = 0\n"
         "  SymPy (claimed):    0.5\n"
         "  torch.autograd:     0\n"
         "  finite differences: not used here (a kink, or a coordinate not sampled)\n"
-        "  relative error:     1.000e+00 (rtol 1e-09, atol 1e-12)\n"
+        "  relative error:     1 (rtol 1e-9, atol 1e-12)\n"
         "  the claimed (SymPy) formula disagrees with autograd."
     )
 
@@ -615,8 +625,7 @@ def test_mismatch_message_at_a_kink():
 def test_mismatch_message_when_autograd_is_off_too():
     # 1.7e-5 apart is more than 1e-5 × (|value| + 1): the claim is not confirmed by finite differences
     assert mismatch(SLIGHTLY_OFF_BACKWARD, [3 * x], [x], at=[{x: 0.1}], trials=0).endswith(
-        "  relative error:     3.333e-01 (rtol 1e-09, atol 1e-12)\n"
-        "  the claimed (SymPy) formula disagrees with autograd."
+        "  relative error:     0.333 (rtol 1e-9, atol 1e-12)\n  the claimed (SymPy) formula disagrees with autograd."
     )
 
 
@@ -625,15 +634,19 @@ def test_mismatch_message_blames_fn_exactly():
     assert text.splitlines()[-1] == (
         "  autograd and finite differences disagree: fn is not differentiable here or its backward pass is wrong."
     )
+    # a claim that agrees with a backward pass 1e-4 off: autograd and finite differences shown to digits that differ
+    off = square_with_backward(lambda t: 2 * t + 1e-4)
+    text = mismatch(off, [2 * x + sp.Float(1e-4)], [x], at=[{x: 0.5}], trials=0)
+    assert "  torch.autograd:     1.0001\n  finite differences: 1\n" in text, text
 
 
 @pytest.mark.parametrize(
     ("n", "more"),
     [
         (1, None),
-        (2, "  1 more entries disagree: ∂f/∂v[1, 0] (v_2)"),
-        (7, "  6 more entries disagree: " + ", ".join(f"∂f/∂v[{k}, 0] (v_{k + 1})" for k in range(1, 7))),
-        (8, "  7 more entries disagree: " + ", ".join(f"∂f/∂v[{k}, 0] (v_{k + 1})" for k in range(1, 7)) + " …"),
+        (2, "  1 more entry disagrees: ∂f/∂v_2"),
+        (7, "  6 more entries disagree: " + ", ".join(f"∂f/∂v_{k}" for k in range(2, 8))),
+        (8, "  7 more entries disagree: " + ", ".join(f"∂f/∂v_{k}" for k in range(2, 8)) + " …"),
     ],
 )
 def test_mismatch_message_counts_the_other_wrong_entries(n, more):
@@ -649,6 +662,29 @@ def test_mismatch_message_counts_the_other_wrong_entries(n, more):
 def test_mismatch_message_for_a_coordinate_without_finite_differences():
     v = vector_symbols("v", 65)  # more than FD_MAX_COORDINATES: v_1 is not sampled at this seed
     text = mismatch(lambda t: (t**2).sum() / 2, [2 * v], [v], trials=1, seed=44)
-    assert text.startswith("gradient mismatch for ∂f/∂v[0, 0] (v_1) at random point 0 (seed 44):")
+    assert text.startswith("gradient mismatch for ∂f/∂v_1 at random point 1 of 1 (seed 44):")
     assert "\n  finite differences: not used here (a kink, or a coordinate not sampled)\n" in text
     assert "\n  the claimed (SymPy) formula disagrees with autograd.\n  64 more entries disagree" in text
+
+
+def test_messages_read_like_mathematics():
+    """Entries counted from 1 by their symbols, a point as ``name = value``, no array, no long unbreakable token."""
+    W, v = matrix_symbols("W1", 2, 2), vector_symbols("x", 3)
+    a, b = sp.symbols("alpha beta_2", real=True)
+    texts = [
+        mismatch(lambda t: (t**3).sum(), [W.applyfunc(lambda w: 2 * w)], [W], trials=1),
+        message(GradientMismatch, check_jacobian, lambda t: 2 * t, 3 * sp.eye(3), [v], trials=1, name="y"),
+        message(GradientMismatch, check_hessian, lambda s, t: s**2 * t, sp.zeros(2, 2), [a, b], trials=1),
+    ]
+    assert texts[0].startswith(
+        "gradient mismatch for ∂f/∂W1_{1,1} at random point 1 of 1 (seed 0):\n  point: W1_{1,1} = "
+    )
+    assert texts[1].startswith("Jacobian mismatch for ∂y_1/∂x_1 at random point 1 of 1 (seed 0):\n  point: x_1 = ")
+    assert "\n  2 more entries disagree: ∂y_2/∂x_2, ∂y_3/∂x_3" in texts[1]
+    assert texts[2].startswith("Hessian mismatch for ∂²f/∂α∂α at random point 1 of 1 (seed 0):\n  point: α = ")
+    assert ", β_2 = " in texts[2]
+    for text in texts:
+        assert not re.search(r"\[\[|array\(|\[0|0\]|e[-+]0\d", text), text
+        assert max(map(len, text.split())) <= 24, "a page wraps between words: no word may be wider than a phone"
+        point = text.splitlines()[1].removeprefix("  point: ")
+        assert all(re.fullmatch(r"\S+ = -?\d\S*", item) for item in point.split(", ")), point

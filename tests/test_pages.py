@@ -5,6 +5,7 @@ These read the built HTML (the browser tests look at the rendered pages).
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -78,3 +79,31 @@ def test_each_page_carries_the_glyphs_its_formulas_use(site):
 
 def test_the_output_pattern_finds_outputs(site):
     assert sum(len(OUTPUT.findall(page(site, p))) for p in CHAPTERS) > 100
+
+
+CAUGHT = re.compile(
+    r'<div class="caught-failure"[^>]*><p class="caught-failure-title">Caught, as intended: '
+    r"<code>(GradientMismatch|StepError|AssertionError)</code></p><pre>(.*?)</pre>",
+    re.S,
+)
+#: What a caught failure of the book's own checks never shows: an array, a 0-based index, a padded exponent.
+NOT_MATHEMATICS = {
+    "an array": re.compile(r"\[\[|array\(|tensor\("),
+    "a 0-based index": re.compile(r"\[0[,\]]|\(0, |entry \(?0\b|point 0\b"),
+    "a padded exponent": re.compile(r"\de[-+]0\d"),
+}
+#: A pre at 390 px holds about 44 characters: a longer unbreakable token would be split inside.
+LONGEST_TOKEN = 40
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_a_caught_failure_reads_like_mathematics(site, path):
+    """Entries counted from 1, points as ``name = value``, and no token too wide for a phone's column."""
+    found = []
+    for kind, message in CAUGHT.findall(page(site, path)):
+        text = html.unescape(message)
+        found += [
+            f"{kind} shows {what}: {m.group(0)!r}" for what, rx in NOT_MATHEMATICS.items() if (m := rx.search(text))
+        ]
+        found += [f"{kind}: {token!r} cannot wrap" for token in re.split(r"[ \n]+", text) if len(token) > LONGEST_TOKEN]
+    assert not found, f"{path}: " + "; ".join(found[:5])

@@ -73,3 +73,27 @@ def test_clear_of_kinks():
     assert clear_of_kinks(lambda: [1 / 0.0], []) is False
     assert clear_of_kinks(None, [0.0]) is True
     assert clear_of_kinks(lambda v: [1 / float(v)], [0.0]) is False  # cannot be evaluated: treated as a kink
+
+
+def test_a_symbol_is_named_as_the_page_prints_it():
+    from checks.points import symbol_name
+
+    X, o = sp.IndexedBase("X"), sp.IndexedBase("o")
+    names = ["w_1", "W1_{2,3}", "theta_t", "varepsilon", "beta_2", "Sigma", "Eta", "x"]
+    assert [symbol_name(sp.Symbol(name)) for name in names] == ["w_1", "W1_{2,3}", "θ_t", "ε", "β_2", "Σ", "Eta", "x"]
+    assert (symbol_name(X[1, 2]), symbol_name(o[3]), symbol_name(o[12])) == ("X_{1,2}", "o_3", "o_{12}")
+
+
+def test_a_point_is_written_name_equals_value_and_a_large_matrix_shortened():
+    from checks.points import describe_point
+
+    a, b = sp.symbols("alpha b_1")
+    assert describe_point({a: -0.000123456, b: 2.0}) == "α = -0.0001235, b_1 = 2"
+    assert describe_point({a: 1e-12, b: 12345678.0}, digits=3) == "α = 1e-12, b_1 = 1.23e+7"
+    W = [sp.Symbol(f"W_{{1,{k}}}") for k in range(1, 9)]
+    point = {w: float(k) for k, w in enumerate(W, start=1)}
+    assert describe_point(point, matrices=[W]) == "W_{1,1} = 1, W_{1,2} = 2, W_{1,3} = 3, …, W_{1,8} = 8"
+    assert describe_point(point, matrices=[W], keep=[W[4]]) == (
+        "W_{1,1} = 1, W_{1,2} = 2, W_{1,3} = 3, …, W_{1,5} = 5, …, W_{1,8} = 8"
+    )
+    assert describe_point(point, matrices=[W[:6]]) == ", ".join(f"W_{{1,{k}}} = {k}" for k in range(1, 9))

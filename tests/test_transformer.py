@@ -117,5 +117,5 @@ def test_a_wrong_matrix_form_is_refused(monkeypatch):
         return {**linear_forms(sizes), "dW": named["X"].T * named["G"]}
 
     monkeypatch.setattr(transformer_forms, "linear_forms", with_wrong_dW)
-    with pytest.raises(StepError, match=r"entry \(0, 1\)"):  # the diagonal of XᵀG and GᵀX agree
+    with pytest.raises(StepError, match=r"entry \(1, 2\)"):  # the diagonal of XᵀG and GᵀX agree
         verify_forms((2, 2, 2))
