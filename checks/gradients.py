@@ -67,8 +67,8 @@ class CheckReport:
         # One line, as the page shows it; the details are the fields (and the verification ledger).
         return (
             f"✓ {self.kind} of {self.quantity} w.r.t. {', '.join(self.wrt)}: SymPy = autograd at {self.points} points "
-            f"× {self.entries} entries, max rel. error {self.max_rel_error:.1e}; finite differences agree "
-            f"to {self.max_fd_rel_error:.1e}"
+            f"× {self.entries} entries, max rel. error {number(self.max_rel_error, 2)}; finite differences agree "
+            f"to {number(self.max_fd_rel_error, 2)}"
         )
 
     __repr__ = __str__

@@ -28,6 +28,8 @@ from myst_nb.ext.glue.directives import PasteMathDirective
 from sphinx.application import Sphinx
 from sphinx.util import logging, texescape
 
+from checks.failures import number
+
 logger = logging.getLogger(__name__)
 
 NUMERIC_KINDS = {"gradient", "Jacobian", "Hessian"}
@@ -146,7 +148,7 @@ def summary(display: dict | None, direct: list[dict], bound: bool) -> str:
         parts.append("equal to a display checked against PyTorch")
     worst = [c["max_rel_error"] for c in [*numeric, *values] if c.get("max_rel_error") is not None]
     if worst:
-        parts.append(f"max rel. error {max(worst):.0e}")
+        parts.append(f"max rel. error {number(max(worst), 1)}")
     if display["display_kind"] == "mistake":
         head = "✗ a quoted mistake" + (f", caught by {len(caught)} check{'s' * (len(caught) != 1)}" if caught else "")
         return " · ".join([head, *parts[1:]]) if parts else head
@@ -181,7 +183,7 @@ def details_html(display: dict, direct: list[dict], ledger_uri: str | None) -> s
 
 
 def _fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1e}"
+    return "—" if value is None else number(value, 2)
 
 
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
