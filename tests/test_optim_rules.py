@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from experiments.optim_rules import gradient, rule_trajectory, torch_trajectory
+from experiments.optim_rules import gradient, rule_run, rule_trajectory, torch_run, torch_step, torch_trajectory
 
 
 def loss(p):
@@ -36,3 +36,24 @@ def test_a_wrong_rule_departs_from_torch():
     theirs = torch_trajectory(lambda ps: torch.optim.SGD(ps, lr=0.2, momentum=0.9), loss, [1.0, -1.0], steps=5)
     plain = rule_trajectory(lambda theta, g, s, t, lr: (theta - lr * g, s), loss, [1.0, -1.0], steps=5, lr=0.2)
     assert np.abs(theirs - plain).max() > 1e-2
+
+
+def test_runs_keep_each_sides_state_step_by_step():
+    theirs = torch_run(lambda ps: torch.optim.Adagrad(ps, lr=0.1), loss, [1.0, -1.0], steps=4)
+
+    def adagrad(theta, g, state, t, lr):
+        state["s"] = state.get("s", 0.0) + g**2
+        state["shown"] = -lr * g / (np.sqrt(state["s"]) + 1e-10)
+        return theta + state["shown"], state
+
+    ours = rule_run(adagrad, loss, [1.0, -1.0], steps=4, lr=0.1)
+    assert set(theirs.state) == {"sum"}, "torch's step count is not a per-parameter array"
+    assert theirs.state["sum"].shape == ours.state["s"].shape == (4, 2)
+    assert np.allclose(theirs.state["sum"], ours.state["s"], rtol=1e-14)
+    assert np.allclose(np.diff(theirs.iterates, axis=0), ours.state["shown"], rtol=1e-12)
+    assert np.array_equal(ours.iterates, rule_trajectory(adagrad, loss, [1.0, -1.0], steps=4, lr=0.1))
+
+
+def test_one_step_from_a_given_gradient():
+    after = torch_step(lambda ps: torch.optim.SGD(ps, lr=0.5, weight_decay=0.1), [2.0, -4.0], [1.0, 1.0])
+    assert np.allclose(after, [2.0 - 0.5 * (1.0 + 0.2), -4.0 - 0.5 * (1.0 - 0.4)], rtol=1e-15)
