@@ -4,6 +4,7 @@ from derivations.answer_box import AnswerBox
 from derivations.display import Equation, glue
 from derivations.indexed import instantiate
 from derivations.printing import latex, use_in_ipython
+from derivations.rows import Rows
 from derivations.steps import Derivation, StepError, verify_equal
 from derivations.symbols import matrix_symbols, vector_symbols
 
@@ -11,6 +12,7 @@ __all__ = [
     "AnswerBox",
     "Derivation",
     "Equation",
+    "Rows",
     "StepError",
     "glue",
     "instantiate",
