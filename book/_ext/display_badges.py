@@ -143,7 +143,7 @@ def summary(display: dict | None, direct: list[dict], bound: bool) -> str:
         parts.append(f"autograd at {points} point{'s' * (points != 1)}")
     if values:
         entries = sum(c["points"] for c in values)
-        parts.append(f"PyTorch's values ({entries} number{'s' * (entries != 1)})")
+        parts.append(f"independent values ({entries} number{'s' * (entries != 1)})")
     if not numeric and not values and bound:
         parts.append("equal to a display checked against PyTorch")
     worst = [c["max_rel_error"] for c in [*numeric, *values] if c.get("max_rel_error") is not None]
@@ -172,7 +172,7 @@ def details_html(display: dict, direct: list[dict], ledger_uri: str | None) -> s
         elif c["kind"] in NUMERIC_KINDS:
             result = f"SymPy = autograd at {c['points']} points, max rel. error {_fmt(c['max_rel_error'])}"
         elif c["kind"] == "value":
-            against = "an independent value" if c.get("independent") else "another display"
+            against = "values computed independently" if c.get("independent") else "values built from a display"
             result = f"equal to {against} ({c['points']} numbers), max rel. error {_fmt(c['max_rel_error'])}"
         else:
             numeric = f"equal to 40 digits at {c['points']} random points"
