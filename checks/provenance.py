@@ -41,6 +41,8 @@ def register(key: str, *objects: object) -> None:
 
 def origins(obj: object) -> Keys:
     """The display keys ``obj`` was built from: for a matrix, array or tensor, those of any of its entries."""
+    if _is_torch_shape(obj):
+        return frozenset()  # a shape is PyTorch's own answer: whole numbers equal to a display's by necessity
     if isinstance(obj, sp.MatrixBase):
         return _union(origins(entry) for entry in obj)
     if isinstance(obj, sp.Basic):
@@ -54,6 +56,11 @@ def origins(obj: object) -> Keys:
     # computed independently (by torch, say) may equal a display's value by chance, but not in every entry.
     found = [_value_origins(v) for v in _floats(obj) if _plain_float(v) is not None]
     return _union(found) if found and all(found) else frozenset()
+
+
+def _is_torch_shape(obj: object) -> bool:
+    """Whether ``obj`` is a ``torch.Size``, without importing torch here."""
+    return type(obj).__name__ == "Size" and type(obj).__module__ == "torch"
 
 
 def forget() -> None:

@@ -85,6 +85,19 @@ def test_checks_record_the_displays_they_consumed_and_whether_the_reference_is_i
     assert records[-1]["independent"] is False
 
 
+def test_a_shape_pytorch_returns_is_its_own_and_so_an_independent_reference(records):
+    # An output size is a whole number: PyTorch's shape equals the display's value whenever both are right.
+    provenance.register("eq-size", sp.floor((x + 2) / 2) + 1)
+    predicted = (sp.floor((x + 2) / 2) + 1).subs(x, 52)
+    shape = torch.zeros(28, 28).shape
+    assert provenance.origins(predicted) == {"eq-size"}
+    assert provenance.origins(tuple(shape)) == {"eq-size"}, "28 is matched by its value"
+    assert provenance.origins(shape) == provenance.origins([shape, shape[-1:]]) == frozenset()
+    assert_close([predicted], [shape[-1]], name="n_out")  # an int taken out of the shape is matched again
+    assert_close([(predicted, predicted)], [shape], name="n_out")
+    assert [(c["displays"], c["independent"]) for c in records] == [({"eq-size"}, False), ({"eq-size"}, True)]
+
+
 def test_glue_registers_a_sympy_display_and_records_its_kind_and_steps(monkeypatch):
     displays, glued = [], []
     monkeypatch.setattr(ledger, "record_display", lambda *args: displays.append(args))
