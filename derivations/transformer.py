@@ -61,6 +61,29 @@ def linear_backward() -> LinearBackward:
     return LinearBackward(dX, dW, db)
 
 
+def linear_gradients(upstream: sp.MatrixBase, inputs: sp.MatrixBase, weight: sp.MatrixBase) -> tuple[sp.Matrix, ...]:
+    """``dX``, ``dW`` and ``db`` (a row) of a linear layer at concrete matrices, from :func:`linear_backward`'s results.
+
+    Each entry is the derived index result instantiated at its indices, so a check of these matrices checks the
+    derivation as displayed.
+
+    >>> G, X, W = sp.Matrix([[1, 2]]), sp.Matrix([[3, 4, 5]]), sp.Matrix([[1, 0, 0], [0, 1, 0]])
+    >>> [list(grad) for grad in linear_gradients(G, X, W)]
+    [[1, 2, 0], [3, 4, 5, 6, 8, 10], [1, 2]]
+    """
+    sizes = {rows: upstream.rows, D_in: inputs.cols, D_out: weight.rows}
+    arrays = {Gb: upstream, Xb: inputs, Wb: weight}
+    derived = linear_backward()
+
+    def entries(derivation: IndexedCompactDerivation, shape: tuple[int, int]) -> sp.Matrix:
+        def entry(r: int, col: int) -> sp.Expr:
+            return instantiate(derivation.shown_result, {**sizes, p: r + 1, q: col + 1}, arrays)
+
+        return sp.Matrix(*shape, entry)
+
+    return entries(derived.dX, inputs.shape), entries(derived.dW, weight.shape), entries(derived.db, (weight.rows, 1)).T
+
+
 def linear_names(sizes: tuple) -> tuple[dict, dict]:
     """Matrix names at sizes (N, D_in, D_out), ``X̂`` for layer norm too, and at integer sizes what they stand for."""
     n_rows, inputs, outputs = sizes
@@ -117,8 +140,11 @@ def verify_forms(sizes: tuple[int, int, int]) -> None:
 
         return sp.Matrix([sum(entry(r, col) for r in range(n_rows)) for col in range(outputs)])
 
+    # The forms at symbolic sizes, as a chapter displays them, made concrete: a link to the displays survives.
+    general = (rows, D_in, D_out)
     forms = {
-        key: expand_meaning(form, explicit) for key, form in {**linear_forms(sizes), **row_sum_forms(sizes)}.items()
+        key: expand_meaning(form.subs(values), explicit)
+        for key, form in {**linear_forms(general), **row_sum_forms(general)}.items()
     }
     verify_equal(forms["dX"], index_matrix(derived.dX, (n_rows, inputs)), name=f"dX = GW at {sizes}")
     verify_equal(forms["dW"], index_matrix(derived.dW, (outputs, inputs)), name=f"dW = GᵀX at {sizes}")

@@ -4,10 +4,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import sympy as sp
+import torch
 
 import derivations.transformer as transformer_forms
 from derivations import StepError
-from derivations.transformer import linear_forms, linear_names, verify_forms
+from derivations.transformer import linear_forms, linear_gradients, linear_names, verify_forms
 from experiments.transformer import (
     assert_gradients_match,
     block_backward,
@@ -119,3 +121,17 @@ def test_a_wrong_matrix_form_is_refused(monkeypatch):
     monkeypatch.setattr(transformer_forms, "linear_forms", with_wrong_dW)
     with pytest.raises(StepError, match=r"entry \(1, 2\)"):  # the diagonal of XᵀG and GᵀX agree
         verify_forms((2, 2, 2))
+
+
+def test_linear_gradients_are_autograds_through_f_linear():
+    generator = torch.Generator().manual_seed(5)
+    X, W, b, G = (
+        torch.randn(*shape, generator=generator, dtype=torch.float64) for shape in ((4, 3), (2, 3), (2,), (4, 2))
+    )
+    leaves = [t.clone().requires_grad_() for t in (X, W, b)]
+    expected = torch.autograd.grad((G * torch.nn.functional.linear(*leaves)).sum(), leaves)
+    got = linear_gradients(*(sp.Matrix(t.tolist()) for t in (G, X, W)))
+    for claimed, reference in zip(got, expected):
+        np.testing.assert_allclose(
+            np.array(claimed.tolist(), dtype=float).reshape(reference.shape), reference, rtol=1e-12
+        )
