@@ -1,18 +1,18 @@
 """The symbolic side of the book: SymPy definitions and step-checked derivations."""
 
+from derivations.aligned import AlignedEquations
 from derivations.answer_box import AnswerBox
 from derivations.display import Equation, glue
 from derivations.indexed import instantiate
 from derivations.printing import latex, use_in_ipython
-from derivations.rows import Rows
 from derivations.steps import Derivation, StepError, verify_equal
 from derivations.symbols import matrix_symbols, vector_symbols
 
 __all__ = [
+    "AlignedEquations",
     "AnswerBox",
     "Derivation",
     "Equation",
-    "Rows",
     "StepError",
     "glue",
     "instantiate",
