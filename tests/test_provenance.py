@@ -32,6 +32,8 @@ def test_a_display_is_followed_through_sympys_operations():
     provenance.register("eq-f", shown)
     assert provenance.origins(shown.subs(x, 2)) == {"eq-f"}
     assert provenance.origins(shown.xreplace({y: x}).doit()) == {"eq-f"}
+    assert provenance.origins(shown.rewrite(sp.cos)) == {"eq-f"}
+    assert provenance.origins(shown.replace(sp.sin, sp.cos)) == {"eq-f"}
     assert provenance.origins(float(shown.subs({x: 0.3, y: 0.7}))) == {"eq-f"}
     assert provenance.origins(sp.lambdify((x, y), shown)(0.3, 0.9)) == {"eq-f"}
     assert provenance.origins(shown.evalf(30, subs={x: 1.1, y: 2.0})) == {"eq-f"}
