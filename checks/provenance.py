@@ -2,10 +2,11 @@
 
 A chapter glues a result with :func:`derivations.glue`, which registers the SymPy object under the
 display's key. From then on the object is followed through SymPy's own ways of making a claim out of it
-(``subs``, ``xreplace``, ``replace``, ``rewrite``, ``doit``, ``evalf``, ``applyfunc``, ``float``, ``lambdify``) and through the
-book's (:func:`derivations.instantiate`, :func:`derivations.compact.expand_meaning`): what these return
-from a registered object is registered under the same keys. A check then asks :func:`origins` of its
-claim and records the keys in the verification ledger, where the build decides which displays are bound.
+(``subs``, ``xreplace``, ``replace``, ``rewrite``, ``doit``, ``evalf``, ``applyfunc``, ``float``,
+``lambdify``) and through the book's (:func:`derivations.instantiate`,
+:func:`derivations.compact.expand_meaning`): what these return from a registered object is registered
+under the same keys. A check then asks :func:`origins` of its claim and records the keys in the
+verification ledger, where the build decides which displays are bound.
 
 Objects are matched by value, not identity: a claim that is, entry for entry, an instance of a display is
 linked to it however it was obtained, and a claim typed again beside a display is linked only while it
