@@ -12,7 +12,9 @@ linked to it however it was obtained, and a claim typed again beside a display i
 equals the display. Change the display and the retyped claim no longer matches it, so the display is
 unbound and the build says so. Numbers are matched by their float64 value, except those so plain (0, ±1,
 small integers and halves) that a coincidence would be likely; an array of numbers only if all its other
-entries match.
+entries match. A SymPy matrix made only of such plain numbers (a Hessian at a critical point, a minimiser
+(0, 1)) has no entry to be matched by, so it is matched as a whole: by its exact SymPy value, never as an
+array of floats (a reference computed by torch is an array and stays unlinked).
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ def register(key: str, *objects: object) -> None:
 def origins(obj: object) -> Keys:
     """The display keys ``obj`` was built from: for a matrix, array or tensor, those of any of its entries."""
     if isinstance(obj, sp.MatrixBase):
-        return _union(origins(entry) for entry in obj)
+        found = _union(origins(entry) for entry in obj)
+        return found or (_by_object.get(_whole(obj), frozenset()) if _all_plain(obj) else frozenset())
     if isinstance(obj, sp.Basic):
         found = _by_object.get(obj, frozenset())
         if not found and obj.is_Number:
@@ -74,6 +77,9 @@ def _note(obj: object, keys: Keys) -> None:
     if isinstance(obj, sp.MatrixBase):
         for entry in obj:
             _note(entry, keys)
+        if _all_plain(obj):
+            whole = _whole(obj)
+            _by_object[whole] = _by_object.get(whole, frozenset()) | keys
         return
     if isinstance(obj, sp.Basic):
         if obj.is_Number:
@@ -89,6 +95,15 @@ def _note_value(value: object, keys: Keys) -> None:
     number = _plain_float(value)
     if number is not None:
         _by_value[number] = _by_value.get(number, frozenset()) | keys
+
+
+def _all_plain(matrix: sp.MatrixBase) -> bool:
+    """Whether every entry is a number too plain to be matched by (see :func:`_plain_float`)."""
+    return len(matrix) > 1 and all(isinstance(e, sp.Number) and _plain_float(e) is None for e in matrix)
+
+
+def _whole(matrix: sp.MatrixBase) -> sp.ImmutableMatrix:
+    return sp.ImmutableMatrix(matrix)
 
 
 def _value_origins(value: object) -> Keys:

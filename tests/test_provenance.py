@@ -108,3 +108,15 @@ def test_a_compact_derivation_links_its_shown_and_its_explicit_result(monkeypatc
     glue("eq-c", d)
     assert provenance.origins(expand_meaning(d.shown_result, meaning)) == {"eq-c"}
     assert provenance.origins(d.result) == {"eq-c"}
+
+
+def test_a_matrix_of_plain_numbers_is_matched_as_a_whole_and_never_by_a_tensor():
+    hessian_at_saddle = sp.Matrix([[0, 1], [1, 0]])
+    provenance.register("eq-h", hessian_at_saddle)
+    assert provenance.origins(sp.Matrix([[0, 1], [1, 0]])) == {"eq-h"}  # matched by its exact value
+    assert provenance.origins(sp.ImmutableMatrix([[0, 1], [1, 0]]).subs(x, 1)) == {"eq-h"}
+    assert provenance.origins(sp.Matrix([[0, 1], [1, 1]])) == frozenset()  # another matrix of plain numbers
+    assert provenance.origins(sp.Matrix([[0, 1]])) == frozenset()
+    assert provenance.origins(torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=torch.float64)) == frozenset()
+    provenance.register("eq-one", sp.Matrix([1]))  # a single plain number is never matched, alone or in a 1 × 1
+    assert provenance.origins(sp.Matrix([1])) == frozenset()
