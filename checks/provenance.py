@@ -2,7 +2,7 @@
 
 A chapter glues a result with :func:`derivations.glue`, which registers the SymPy object under the
 display's key. From then on the object is followed through SymPy's own ways of making a claim out of it
-(``subs``, ``xreplace``, ``doit``, ``evalf``, ``applyfunc``, ``float``, ``lambdify``) and through the
+(``subs``, ``xreplace``, ``doit``, ``evalf``, ``applyfunc``, ``diff``, ``float``, ``lambdify``) and through the
 book's (:func:`derivations.instantiate`, :func:`derivations.compact.expand_meaning`): what these return
 from a registered object is registered under the same keys. A check then asks :func:`origins` of its
 claim and records the keys in the verification ledger, where the build decides which displays are bound.
@@ -186,7 +186,7 @@ def _lambdified(lambdify: Callable) -> Callable:
 
 
 _FOLLOWED = ("subs", "xreplace", "doit", "simplify", "evalf", "n", "__float__", "expand", "factor", "applyfunc")
-_FOLLOWED += ("as_explicit", "transpose")
+_FOLLOWED += ("as_explicit", "transpose", "diff")
 
 
 def _subclasses(cls: type) -> list[type]:

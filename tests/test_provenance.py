@@ -120,3 +120,12 @@ def test_a_matrix_of_plain_numbers_is_matched_as_a_whole_and_never_by_a_tensor()
     assert provenance.origins(torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=torch.float64)) == frozenset()
     provenance.register("eq-one", sp.Matrix([1]))  # a single plain number is never matched, alone or in a 1 × 1
     assert provenance.origins(sp.Matrix([1])) == frozenset()
+
+
+def test_a_derivative_of_a_display_is_built_from_it():
+    quadratic = x * y + x**2 / 3
+    provenance.register("eq-q", quadratic)
+    assert provenance.origins(quadratic.diff(x)) == {"eq-q"}
+    assert provenance.origins(sp.diff(quadratic, y)) == {"eq-q"}
+    assert provenance.origins(sp.Matrix([quadratic]).jacobian([x, y])) == {"eq-q"}  # built with diff
+    assert provenance.origins(sp.diff(x**2 / 3, x)) == frozenset()
