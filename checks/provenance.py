@@ -10,7 +10,8 @@ claim and records the keys in the verification ledger, where the build decides w
 Objects are matched by value, not identity: a claim that is, entry for entry, an instance of a display is
 linked to it however it was obtained, and a claim typed again beside a display is linked only while it
 equals the display. Change the display and the retyped claim no longer matches it, so the display is
-unbound and the build says so. Numbers are matched by their float64 value, except those so plain (0, ±1,
+unbound and the build says so. A bare symbol is never matched (the derivative of ``x y`` in ``y`` is ``x``,
+which many claims contain). Numbers are matched by their float64 value, except those so plain (0, ±1,
 small integers and halves) that a coincidence would be likely; an array of numbers only if all its other
 entries match. A SymPy matrix made only of such plain numbers (a Hessian at a critical point, a minimiser
 (0, 1)) has no entry to be matched by, so it is matched as a whole: by its exact SymPy value, never as an
@@ -84,7 +85,7 @@ def _note(obj: object, keys: Keys) -> None:
     if isinstance(obj, sp.Basic):
         if obj.is_Number:
             _note_value(obj, keys)
-        else:
+        elif not isinstance(obj, sp.Symbol):  # a bare variable (∂(xy)/∂y = x) is as plain as 1
             _by_object[obj] = _by_object.get(obj, frozenset()) | keys
         return
     for value in _floats(obj):
