@@ -2,7 +2,7 @@
 
 A chapter glues a result with :func:`derivations.glue`, which registers the SymPy object under the
 display's key. From then on the object is followed through SymPy's own ways of making a claim out of it
-(``subs``, ``xreplace``, ``replace``, ``rewrite``, ``doit``, ``evalf``, ``applyfunc``, ``float``,
+(``subs``, ``xreplace``, ``replace``, ``rewrite``, ``doit``, ``evalf``, ``applyfunc``, ``diff``, ``float``,
 ``lambdify``) and through the book's (:func:`derivations.instantiate`,
 :func:`derivations.compact.expand_meaning`): what these return from a registered object is registered
 under the same keys. A check then asks :func:`origins` of its claim and records the keys in the
@@ -11,9 +11,12 @@ verification ledger, where the build decides which displays are bound.
 Objects are matched by value, not identity: a claim that is, entry for entry, an instance of a display is
 linked to it however it was obtained, and a claim typed again beside a display is linked only while it
 equals the display. Change the display and the retyped claim no longer matches it, so the display is
-unbound and the build says so. Numbers are matched by their float64 value, except those so plain (0, ±1,
+unbound and the build says so. A bare symbol is never matched (the derivative of ``x y`` in ``y`` is ``x``,
+which many claims contain). Numbers are matched by their float64 value, except those so plain (0, ±1,
 small integers and halves) that a coincidence would be likely; an array of numbers only if all its other
-entries match.
+entries match. A SymPy matrix made only of such plain numbers (a Hessian at a critical point, a minimiser
+(0, 1)) has no entry to be matched by, so it is matched as a whole: by its exact SymPy value, never as an
+array of floats (a reference computed by torch is an array and stays unlinked).
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ def origins(obj: object) -> Keys:
     if _is_torch_shape(obj):
         return frozenset()  # a shape is PyTorch's own answer: whole numbers equal to a display's by necessity
     if isinstance(obj, sp.MatrixBase):
-        return _union(origins(entry) for entry in obj)
+        found = _union(origins(entry) for entry in obj)
+        return found or (_by_object.get(_whole(obj), frozenset()) if _all_plain(obj) else frozenset())
     if isinstance(obj, sp.Basic):
         found = _by_object.get(obj, frozenset())
         if not found and obj.is_Number:
@@ -82,11 +86,14 @@ def _note(obj: object, keys: Keys) -> None:
     if isinstance(obj, sp.MatrixBase):
         for entry in obj:
             _note(entry, keys)
+        if _all_plain(obj):
+            whole = _whole(obj)
+            _by_object[whole] = _by_object.get(whole, frozenset()) | keys
         return
     if isinstance(obj, sp.Basic):
         if obj.is_Number:
             _note_value(obj, keys)
-        else:
+        elif not isinstance(obj, sp.Symbol):  # a bare variable (∂(xy)/∂y = x) is as plain as 1
             _by_object[obj] = _by_object.get(obj, frozenset()) | keys
         return
     for value in _floats(obj):
@@ -97,6 +104,15 @@ def _note_value(value: object, keys: Keys) -> None:
     number = _plain_float(value)
     if number is not None:
         _by_value[number] = _by_value.get(number, frozenset()) | keys
+
+
+def _all_plain(matrix: sp.MatrixBase) -> bool:
+    """Whether every entry is a number too plain to be matched by (see :func:`_plain_float`)."""
+    return len(matrix) > 1 and all(isinstance(e, sp.Number) and _plain_float(e) is None for e in matrix)
+
+
+def _whole(matrix: sp.MatrixBase) -> sp.ImmutableMatrix:
+    return sp.ImmutableMatrix(matrix)
 
 
 def _value_origins(value: object) -> Keys:
@@ -179,7 +195,7 @@ def _lambdified(lambdify: Callable) -> Callable:
 
 
 _FOLLOWED = ("subs", "xreplace", "replace", "rewrite", "doit", "simplify", "evalf", "n", "__float__", "expand")
-_FOLLOWED += ("factor", "applyfunc", "as_explicit", "transpose")
+_FOLLOWED += ("factor", "applyfunc", "as_explicit", "transpose", "diff")
 
 
 def _subclasses(cls: type) -> list[type]:

@@ -7,7 +7,10 @@ The batch loss is ``L = Σ_b u_b ℓ_b`` with a random upstream gradient ``u``; 
 >>> from derivations import matrix_symbols, vector_symbols
 >>> smoothed_targets(1, 3, [0], sp.Rational(1, 30))
 Matrix([[14/15, 1/30, 1/30]])
->>> by_X, by_u = smoothing_gradients(matrix_symbols("X", 1, 3), vector_symbols("u", 1), [0], sp.Rational(1, 30))
+>>> K = sp.Symbol("K", integer=True, positive=True)
+>>> p_minus_q = sp.MatrixSymbol("p", K, 1) - sp.MatrixSymbol("q", K, 1)
+>>> X, u = matrix_symbols("X", 1, 3), vector_symbols("u", 1)
+>>> by_X, by_u = smoothing_gradients(p_minus_q, X, u, [0], sp.Rational(1, 30))
 >>> by_X.shape, by_u.shape
 ((1, 3), (1, 1))
 >>> x = sp.Symbol("x", real=True)
@@ -21,7 +24,7 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from derivations.compact import CompactDerivation
+from derivations.compact import CompactDerivation, expand_meaning
 
 
 def smoothed_targets(batch: int, classes: int, labels: Sequence[int], off: sp.Expr) -> sp.Matrix:
@@ -32,12 +35,27 @@ def smoothed_targets(batch: int, classes: int, labels: Sequence[int], off: sp.Ex
     return sp.Matrix(batch, classes, lambda b, k: 1 - (classes - 1) * off if k == labels[b] else off)
 
 
-def smoothing_gradients(X: sp.MatrixBase, u: sp.MatrixBase, labels: Sequence[int], off: sp.Expr) -> list[sp.Matrix]:
-    """``[∂L/∂X, ∂L/∂u]`` for ``L = Σ_b u_b (−Σ_k q_bk log softmax(X_b)_k)``, targets from :func:`smoothed_targets`."""
+def smoothing_gradients(
+    gradient: sp.MatrixExpr, X: sp.MatrixBase, u: sp.MatrixBase, labels: Sequence[int], off: sp.Expr
+) -> list[sp.Matrix]:
+    """``[∂L/∂X, ∂L/∂u]`` for ``L = Σ_b u_b (−Σ_k q_bk log softmax(X_b)_k)``, targets from :func:`smoothed_targets`.
+
+    Row ``b`` of ``∂L/∂X`` is ``u_b`` times ``gradient``, a per-example gradient written with column
+    ``MatrixSymbol``s named ``p`` and ``q`` (the displayed ``p − q``), made explicit with ``p = softmax(X_b)``
+    and ``q`` the row's targets. Built from the displayed form by SymPy's own operations, so a check of the
+    result is a check of that display.
+    """
     batch, classes = X.shape
     Q = smoothed_targets(batch, classes, labels, off)
     P = sp.Matrix(batch, classes, lambda b, k: sp.exp(X[b, k]) / sum(sp.exp(X[b, s]) for s in range(classes)))
-    by_X = sp.Matrix(batch, classes, lambda b, k: u[b] * (P[b, k] - Q[b, k]))
+    names = {m.name: m for m in gradient.atoms(sp.MatrixSymbol)}
+    p, q = sp.MatrixSymbol("p", classes, 1), sp.MatrixSymbol("q", classes, 1)
+    at_size = gradient.xreplace({names["p"]: p, names["q"]: q})
+    rows = []
+    for b in range(batch):
+        column = expand_meaning(at_size, {p: P.row(b).T, q: Q.row(b).T})
+        rows.append(column.T.applyfunc(lambda entry, b=b: u[b] * entry))
+    by_X = sp.Matrix.vstack(*rows)
     by_u = sp.Matrix([-sum(Q[b, k] * sp.log(P[b, k]) for k in range(classes)) for b in range(batch)])
     return [by_X, by_u]
 

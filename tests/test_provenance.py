@@ -123,3 +123,31 @@ def test_a_compact_derivation_links_its_shown_and_its_explicit_result(monkeypatc
     glue("eq-c", d)
     assert provenance.origins(expand_meaning(d.shown_result, meaning)) == {"eq-c"}
     assert provenance.origins(d.result) == {"eq-c"}
+
+
+def test_a_matrix_of_plain_numbers_is_matched_as_a_whole_and_never_by_a_tensor():
+    hessian_at_saddle = sp.Matrix([[0, 1], [1, 0]])
+    provenance.register("eq-h", hessian_at_saddle)
+    assert provenance.origins(sp.Matrix([[0, 1], [1, 0]])) == {"eq-h"}  # matched by its exact value
+    assert provenance.origins(sp.ImmutableMatrix([[0, 1], [1, 0]]).subs(x, 1)) == {"eq-h"}
+    assert provenance.origins(sp.Matrix([[0, 1], [1, 1]])) == frozenset()  # another matrix of plain numbers
+    assert provenance.origins(sp.Matrix([[0, 1]])) == frozenset()
+    assert provenance.origins(torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=torch.float64)) == frozenset()
+    provenance.register("eq-one", sp.Matrix([1]))  # a single plain number is never matched, alone or in a 1 × 1
+    assert provenance.origins(sp.Matrix([1])) == frozenset()
+
+
+def test_a_derivative_of_a_display_is_built_from_it():
+    quadratic = x * y**2 + x**2 / 3
+    provenance.register("eq-q", quadratic)
+    assert provenance.origins(quadratic.diff(x)) == {"eq-q"}
+    assert provenance.origins(sp.diff(quadratic, y)) == {"eq-q"}
+    assert provenance.origins(sp.Matrix([quadratic]).jacobian([x, y])) == {"eq-q"}  # built with diff
+    assert provenance.origins(sp.diff(x**2 / 3, x)) == frozenset()  # not the display
+
+
+def test_a_bare_symbol_is_never_matched():
+    provenance.register("eq-xy", x * y)
+    assert provenance.origins((x * y).diff(y)) == frozenset()  # x, which any claim may contain
+    assert provenance.origins(sp.Matrix([x, y])) == frozenset()
+    assert provenance.origins((x * y).subs(y, 3)) == {"eq-xy"}  # 3x is still built from the display
