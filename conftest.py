@@ -75,6 +75,10 @@ class MystNotebook(nbval.plugin.IPyNbFile):
         yield from self.cells
 
     def setup(self):
+        # Before a chapter runs, an execution cache that cannot be trusted goes, as the build would discard it.
+        # (Here, not at the start of every pytest session: a run of unit tests must leave a build's cache alone.)
+        with FileLock(f"{CACHE}.lock"):
+            book_extension("execution_cache").discard_if_untrusted(CACHE, ROOT, ROOT / "_build" / ".doctrees")
         # The kernel inherits the ledger's settings; this process must not keep them, or a unit test that
         # runs here later would record its checks as this chapter's.
         saved = dict(os.environ)
@@ -116,21 +120,6 @@ def pytest_runtest_makereport(item, call):
     if call.when == "call" and isinstance(item, nbval.plugin.IPyNbCell):
         item.passed = report.passed
     return report
-
-
-def pytest_sessionstart(session):
-    """Before any chapter runs: an execution cache that cannot be trusted goes, as the build would discard it."""
-    if not hasattr(session.config, "workerinput"):  # the controller, or a run without xdist: once
-        book_extension("execution_cache").discard_if_untrusted(CACHE, ROOT, ROOT / "_build" / ".doctrees")
-
-
-def pytest_collect_file(file_path: Path, parent):
-    if file_path.suffix != ".md":
-        return None
-    book_root = next((d for d in file_path.resolve().parents if (d / "_toc.yml").exists()), None)
-    if book_root is not None and file_path.resolve() in toc_chapters(book_root):
-        return MystNotebook.from_parent(parent, path=file_path)
-    return None
 
 
 class ChapterScheduling(LoadScopeScheduling):
