@@ -122,6 +122,15 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def pytest_collect_file(file_path: Path, parent):
+    if file_path.suffix != ".md":
+        return None
+    book_root = next((d for d in file_path.resolve().parents if (d / "_toc.yml").exists()), None)
+    if book_root is not None and file_path.resolve() in toc_chapters(book_root):
+        return MystNotebook.from_parent(parent, path=file_path)
+    return None
+
+
 class ChapterScheduling(LoadScopeScheduling):
     """pytest-xdist scheduling: a chapter's cells share one kernel, so they go to one worker; any other test goes alone.
 
