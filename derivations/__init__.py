@@ -1,6 +1,6 @@
 """The symbolic side of the book: SymPy definitions and step-checked derivations."""
 
-from derivations.answer_box import AnswerBox
+from derivations.answer_box import AnswerBox, DerivationBox
 from derivations.display import Equation, glue
 from derivations.indexed import instantiate
 from derivations.printing import latex, use_in_ipython
@@ -10,6 +10,7 @@ from derivations.symbols import matrix_symbols, vector_symbols
 __all__ = [
     "AnswerBox",
     "Derivation",
+    "DerivationBox",
     "Equation",
     "StepError",
     "glue",
