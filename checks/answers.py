@@ -876,7 +876,7 @@ def derivation_spec(
     start, expected = _logistic(_sympify(start)), _logistic(written)
 
     def explicit(e: sp.Basic) -> sp.Basic:
-        return _sympify(e.doit().subs(defs) if defs else e.doit())
+        return _sympify(e.xreplace(defs).doit())  # names first, structurally: a derivative sees through them
 
     start_x, expected_x = explicit(start), explicit(expected)
     extra = {s for s in symbols if s not in defs} | start_x.free_symbols

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_answer_pages import NOT_VARIABLES
 from tests.derivation_table import box_spec, boxes
+from tests.test_answer_pages import NOT_VARIABLES
 
 IN_THE_BOOK = [name for name, box in boxes().items() if box["page"]]
 
