@@ -879,7 +879,8 @@ def derivation_spec(
         return _sympify(e.xreplace(defs).doit())  # names first, structurally: a derivative sees through them
 
     start_x, expected_x = explicit(start), explicit(expected)
-    extra = {s for s in symbols if s not in defs} | start_x.free_symbols
+    # The start's own names, before a derivative in it is taken: a line may still write them (x_1 in ∂L/∂x_2).
+    extra = {s for s in symbols if s not in defs} | start_x.free_symbols | start.xreplace(defs).free_symbols
     extra |= {s for v in defs.values() for s in v.free_symbols}
     base = answer_spec(expected_x, sorted(extra, key=lambda s: s.name), points=points, seed=seed, domain=domain)
     base_symbols = sorted(expected_x.free_symbols | extra, key=lambda s: s.name)
@@ -915,7 +916,7 @@ def derivation_spec(
         "names": _aliases(ordered),
         "points": rows,
         "shape": shape,
-        "start": {"values": start_values, "terms": terms(start)},
+        "start": {"values": start_values, "terms": terms(start_x if start.has(sp.Derivative) else start)},
         "result": {"values": base["values"], "terms": terms(expected), **_vocabulary(written, ordered)},
     }
 

@@ -134,6 +134,7 @@ class DerivationBox:
         start, result = (shown[0], shown[-1]) if shown else (derivation.steps[0].expr, derivation.result)
         kwargs.setdefault("definitions", getattr(derivation, "meaning", None))
         kwargs.setdefault("lhs", derivation.lhs)
+        kwargs.setdefault("domain", getattr(derivation, "domain", None) or None)
         return cls(start, result, **kwargs)
 
     def spec(self) -> dict:

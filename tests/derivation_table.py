@@ -68,18 +68,19 @@ def kinds() -> Counter:
 
 
 @functools.cache
-def box_objects(name: str) -> tuple[sp.Basic, sp.Basic, dict]:
-    """The start, the expected result and the definitions of a box, read from the table."""
+def box_objects(name: str) -> tuple[sp.Basic, sp.Basic, dict, dict]:
+    """The start, the expected result, the definitions and the domain of a box, read from the table."""
     box = boxes()[name]
     symbols = {n: sp.Symbol(n, **ASSUMPTIONS[a]) for n, a in box["symbols"].items()}
     names = {**symbols, "sigmoid": sigmoid, "Matrix": sp.Matrix, "Derivative": sp.Derivative}
     start, expected = (sp.sympify(box[k], locals=names) for k in ("start", "expected"))
     definitions = {symbols[n]: sp.sympify(v, locals=names) for n, v in box.get("definitions", {}).items()}
-    return start, expected, definitions
+    domain = {symbols[n]: tuple(bounds) for n, bounds in box.get("domain", {}).items()}
+    return start, expected, definitions, domain
 
 
 @functools.cache
 def box_spec(name: str) -> dict:
     """The spec a box's chapter gives its page, rebuilt from the table's description of the box."""
-    start, expected, definitions = box_objects(name)
-    return derivation_spec(start, expected, definitions=definitions)
+    start, expected, definitions, domain = box_objects(name)
+    return derivation_spec(start, expected, definitions=definitions, domain=domain)

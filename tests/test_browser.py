@@ -228,8 +228,8 @@ def stand_in_page(server: str, box: str) -> str:
     """A page holding only a box of the table that no chapter has (page: null), with the book's own scripts."""
     from derivations.answer_box import DerivationBox
 
-    start, expected, definitions = derivation_table.box_objects(box)
-    made = DerivationBox(start, expected, definitions=definitions)._repr_html_()
+    start, expected, definitions, domain = derivation_table.box_objects(box)
+    made = DerivationBox(start, expected, definitions=definitions, domain=domain)._repr_html_()
     scripts = "".join(
         f'<script src="{server}_static/{name}"></script>' for name in ("answer-language.js", "answer-box.js")
     )
