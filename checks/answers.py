@@ -275,6 +275,8 @@ def _spec(expected: sp.Basic, symbols: tuple, points: int, seed: int, domain: tu
         values = [_real(e.evalf(30, subs=p)) for e in [*entries, *terms]]
         if None not in values:
             kept.append((p, values))
+        if len(kept) == points:  # the first points that give a value: drawing on would change nothing
+            break
     if len(kept) < points:
         raise ValueError(f"only {len(kept)} of {4 * points} sample points give a real value for {expected}")
     kept = kept[:points]
@@ -903,7 +905,8 @@ def derivation_spec(
     def terms(e: sp.Basic) -> list[dict]:
         found = []
         for term in _terms(e):
-            values = [_values_at([explicit(term)], dict(zip(ordered, row, strict=True)))[0] for row in rows]
+            value = explicit(term)  # once, not at every point
+            values = [_values_at([value], dict(zip(ordered, row, strict=True)))[0] for row in rows]
             if None in values:
                 return []
             found.append({"text": readable(term), "values": values})
