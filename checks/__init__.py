@@ -16,6 +16,8 @@ _EXPORTS = {
     "AnswerSyntaxError": "checks.answers",
     "AnswerVerdict": "checks.answers",
     "check_answer": "checks.answers",
+    "check_derivation": "checks.answers",
+    "DerivationVerdict": "checks.answers",
     "expect_failure": "checks.expected",
     "CheckReport": "checks.gradients",
     "GradientMismatch": "checks.failures",

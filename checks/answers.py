@@ -42,6 +42,7 @@ from __future__ import annotations
 import copy
 import decimal
 import functools
+import itertools
 import math
 import operator
 import re
@@ -59,7 +60,10 @@ from sympy.core.sympify import _sympify
 
 from checks.points import kink_expressions, sample_points
 
-__all__ = ["LANGUAGE", "AnswerSyntaxError", "AnswerVerdict", "answer_spec", "check_answer", "judge", "parse_answer"]
+__all__ = [
+    "LANGUAGE", "AnswerSyntaxError", "AnswerVerdict", "DerivationVerdict", "LineVerdict", "answer_spec", "check_answer",
+    "check_derivation", "derivation_spec", "judge", "judge_derivation", "parse_answer",
+]  # fmt: skip
 
 GRAMMAR = Path(__file__).with_name("answer_grammar.lark")
 MAX_LENGTH = 2000  # characters
@@ -70,10 +74,15 @@ MAX_EXPONENT = 1000  # |exponent| of a power
 # Seconds for one check: a backstop only. The size limits above already keep a check near 0.1 s; a
 # tighter clock turned right answers into "too complex" on a loaded machine.
 TIME_LIMIT = 5.0
+MAX_LINES = 30  # lines of a derivation; each line is held to the limits above
+MAX_DERIVATION_LENGTH = 8000  # characters of a whole derivation
+#: Between a derivation line's expression and its optional reason: # is no character of the answer language.
+REASON_MARK = "#"
 #: Agreement: |answer - expected| <= RTOL * max(|answer|, |expected|) + ATOL.
 RTOL = 1e-9
 ATOL = 1e-12
 POINTS = 8
+MAX_TERMS = 12  # a sum with more terms is not searched term by term for a slip
 # The format of answer_spec's dict; the page checks it, so a box from a stale execution cache fails the build.
 SPEC_VERSION = 2
 #: Each function with its least and greatest number of arguments; ``log`` is natural, ``ln`` the same.
@@ -133,10 +142,46 @@ MESSAGES = {
     "root": "takes a fractional power of a negative number",
     "zero_power": "raises 0 to a power that is not positive",
     "large": "gives a number too large to work with",
+    # A derivation box: one line per step, each judged against the one before (check_derivation).
+    "line": "Line {line} {mark} {text}",
+    "follows": "follows from {previous}.",
+    "follows_where_defined": "follows from {previous} wherever it has a value; {where}it has none: it {reason}.",
+    "does_not_follow": "does not follow from {previous}: {entry}{where}this line gives {got} but {previous} gives "
+    "{want}.",
+    "does_not_follow_shape": "does not follow from {previous}: {previous} is {want}, but this line is {got}.",
+    "no_common_point": "has no value at any check point where {previous} has one, so the two cannot be compared.",
+    "unchecked": "is not checked until line {line} is put right.",
+    "the_start": "the start",
+    "line_before": "line {line}",
+    "step_transposed": "This line is the transpose of {previous}: a gradient has the shape of its variable.",
+    "step_sign": "The sign is flipped: this line is −1 times {previous}.",
+    "step_double": "It is 2 times {previous}: a factor of 2 too many.",
+    "step_half": "It is half of {previous}: a factor of 2 is missing.",
+    "step_multiple": "It is a constant multiple ({ratio}) of {previous}.",
+    "step_offset": "It differs from {previous} by a constant ({offset}).",
+    "step_term_missing": "The term {term} of {previous} seems to be missing.",
+    "step_term_sign": "The term {term} of {previous} seems to have the wrong sign.",
+    "step_term_double": "The term {term} of {previous} seems to be counted twice.",
+    "step_term_half": "The term {term} of {previous} seems to be half what it should be.",
+    "derivation_complete": "Correct and complete: {lines} from the one before, and the last is the result.",
+    "derivation_unfinished": "Correct so far but unfinished: {lines} from the one before, but the last still uses "
+    "{extra}; the result is written with {allowed} only.",
+    "derivation_wrong": "Not quite: line {line} does not follow from {previous}.",
+    "derivation_invalid": "Line {line} cannot be checked: {reason}",
+    "one_line": "your one line follows",
+    "all_lines": "all {count} lines follow",
+    "numbers_only": "numbers",
+    "too_many_lines": "The derivation has too many lines ({count}; at most {limit}).",
+    "derivation_too_long": "The derivation is too long ({length} characters; at most {limit}).",
+    "derivation_empty": "Type the first step of your derivation first.",
 }
+#: The mark before a derivation line's words, by the line's verdict.
+MARKS = {"follows": "✓", "incorrect": "✗", "invalid": "✗", "unchecked": "·"}
 LANGUAGE = {
     "limits": {"length": MAX_LENGTH, "nodes": MAX_NODES, "depth": MAX_DEPTH, "digits": MAX_DIGITS,
-               "exponent": MAX_EXPONENT, "seconds": TIME_LIMIT},
+               "exponent": MAX_EXPONENT, "seconds": TIME_LIMIT,
+               "terms": MAX_TERMS, "lines": MAX_LINES, "derivation_length": MAX_DERIVATION_LENGTH},
+    "reason_mark": REASON_MARK, "marks": MARKS,
     "rtol": RTOL, "atol": ATOL, "functions": FUNCTIONS, "greek": GREEK, "messages": MESSAGES,
 }  # fmt: skip
 _SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
@@ -213,19 +258,25 @@ def _real(value: sp.Basic) -> float | None:
     return v.real if abs(v.imag) < 1e-12 and math.isfinite(v.real) else None
 
 
+def _terms(expected: sp.Basic) -> list[sp.Basic]:
+    """Terms, for naming a slip term by term: those of the sum, or of the expanded product (2 to 12 of them)."""
+    terms = [] if isinstance(expected, sp.MatrixBase) else list(sp.Add.make_args(expected))
+    terms = terms if len(terms) > 1 or not terms else list(sp.Add.make_args(sp.expand(expected)))
+    return terms if 1 < len(terms) <= MAX_TERMS else []
+
+
 @functools.lru_cache(maxsize=64)
 def _spec(expected: sp.Basic, symbols: tuple, points: int, seed: int, domain: tuple) -> dict:
     entries = list(expected) if isinstance(expected, sp.MatrixBase) else [expected]
-    # Terms, for naming a slip term by term: those of the sum, or of the expanded product.
-    terms = [] if isinstance(expected, sp.MatrixBase) else list(sp.Add.make_args(expected))
-    terms = terms if len(terms) > 1 or not terms else list(sp.Add.make_args(sp.expand(expected)))
-    terms = terms if 1 < len(terms) <= 12 else []
+    terms = _terms(expected)
     drawn = sample_points(list(symbols), 4 * points, seed=seed, avoid=kink_expressions(entries), domain=dict(domain))
     kept = []
     for p in drawn:
         values = [_real(e.evalf(30, subs=p)) for e in [*entries, *terms]]
         if None not in values:
             kept.append((p, values))
+        if len(kept) == points:  # the first points that give a value: drawing on would change nothing
+            break
     if len(kept) < points:
         raise ValueError(f"only {len(kept)} of {4 * points} sample points give a real value for {expected}")
     kept = kept[:points]
@@ -311,7 +362,7 @@ MATH_ALPHANUMERIC = "[\U0001d400-\U0001d7ff\u210e]"
 
 
 def _parse(answer: str) -> Tree | Token:
-    answer = re.sub(MATH_ALPHANUMERIC, lambda m: unicodedata.normalize("NFKC", m[0]), answer)
+    answer = _normalize(answer)
     if len(answer) > MAX_LENGTH:
         raise AnswerSyntaxError(message("too_long", length=len(answer), limit=MAX_LENGTH))
     if not answer.strip():
@@ -680,8 +731,11 @@ def judge(answer: str, spec: dict) -> AnswerVerdict:
     return AnswerVerdict("correct", message("correct", n=len(spec["points"])))
 
 
-def _transposed(got: list, spec: dict) -> str:
-    """The transposed slip's message if ``got`` (a value at every entry) is the transpose of the expected, else ''."""
+def _transposed(got: list, spec: dict, previous: str | None = None) -> str:
+    """The transposed slip's message if ``got`` (a value at every entry) is the transpose of the expected, else ''.
+
+    With ``previous`` (a derivation's "the start", "line 2"), the message compares a line with that one instead.
+    """
     rows, cols = spec["shape"]
     same = all(
         _close(g[j * rows + i], w[i * cols + j])
@@ -689,14 +743,19 @@ def _transposed(got: list, spec: dict) -> str:
         for i in range(rows)
         for j in range(cols)
     )
-    return MESSAGES["transposed"] if same else ""
+    return _slip_message("transposed", previous) if same else ""
 
 
-def _slip(got: list, spec: dict) -> str:
+def _slip_message(key: str, previous: str | None, **params: object) -> str:
+    """A slip's sentence: the answer box's, or (``previous`` given) a derivation line's, naming the line before."""
+    return message(key, **params) if previous is None else message("step_" + key, previous=previous, **params)
+
+
+def _slip(got: list, spec: dict, previous: str | None = None) -> str:
     """The name of a common slip that explains every value of the answer (a value at every entry), or ''."""
     shape, want = spec["shape"], spec["values"]
     if shape and shape[0] == shape[1] and _transposed(got, spec):
-        return MESSAGES["transposed"]
+        return _slip_message("transposed", previous)
     pairs = [(a, e) for g, w in zip(got, want, strict=True) for a, e in zip(g, w, strict=True)]
     # Any number is a multiple of a constant, and differs from it by a constant: no news.
     varies = not all(_close(e, pairs[0][1]) for _, e in pairs)
@@ -705,15 +764,15 @@ def _slip(got: list, spec: dict) -> str:
         ratio = base[0] / base[1]
         for key, factor in (("sign", -1), ("double", 2), ("half", 0.5)):
             if _close(ratio, factor):
-                return MESSAGES[key]
+                return _slip_message(key, previous)
         if varies:
-            return message("multiple", ratio=_fmt(ratio))
+            return _slip_message("multiple", previous, ratio=_fmt(ratio))
     if varies and all(_close(a - e, pairs[0][0] - pairs[0][1]) for a, e in pairs):
-        return message("offset", offset=_fmt(pairs[0][0] - pairs[0][1]))
+        return _slip_message("offset", previous, offset=_fmt(pairs[0][0] - pairs[0][1]))
     for term in spec["terms"]:
         for key, factor in (("term_missing", 1), ("term_sign", 2), ("term_double", -1), ("term_half", 0.5)):
             if all(_close(g[0], w[0] - factor * t) for g, w, t in zip(got, want, term["values"], strict=True)):
-                return message(key, term=term["text"])
+                return _slip_message(key, previous, term=term["text"])
     return ""
 
 
@@ -739,3 +798,346 @@ def check_answer(
     Unknown name 'z': the answer may use x, e, pi, exp, log, sqrt, sin, cos, tan, sinh, cosh, tanh, sigma, ...
     """
     return judge(answer, answer_spec(expected, symbols, seed=seed, domain=domain))
+
+
+# ------------------------------------------------------------------------------------- derivations
+
+
+@dataclass(frozen=True)
+class LineVerdict:
+    """One line of a derivation: its number as typed (from 1), its verdict (``follows``, ``incorrect``,
+    ``invalid`` or ``unchecked``) and the words the page shows for it."""
+
+    line: int
+    verdict: str
+    feedback: str
+
+
+@dataclass(frozen=True)
+class DerivationVerdict:
+    """``verdict`` is ``correct`` (and complete), ``unfinished``, ``incorrect`` or ``invalid``; ``feedback`` is
+    the overall sentence and ``lines`` the verdict on each line, both word for word what the page shows."""
+
+    verdict: str
+    feedback: str
+    lines: tuple[LineVerdict, ...] = ()
+
+    @property
+    def correct(self) -> bool:
+        return self.verdict == "correct"
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+
+#: The names SymPy gives the functions of the language (and the book's sigmoid), for a result's vocabulary.
+_SYMPY_FUNCTIONS = {"Abs": "abs", "Max": "max", "Min": "min", "sigmoid": "sigma", "σ": "sigma"}
+
+
+def _vocabulary(expr: sp.Basic, ordered: Sequence[sp.Symbol]) -> dict:
+    """The variables (by place) and functions (in FUNCTIONS' order) a result is written with."""
+    functions = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow) and node.exp in (sp.S.Half, -sp.S.Half):
+            functions.add("sqrt")
+        elif isinstance(node, sp.Function):
+            name = type(node).__name__
+            functions.add(_SYMPY_FUNCTIONS.get(name, name))
+    free = expr.free_symbols
+    return {
+        "variables": [k for k, s in enumerate(ordered) if s in free],
+        "functions": [f for f in FUNCTIONS if f in functions and f != "ln"],
+    }
+
+
+def _values_at(entries: Sequence[sp.Basic], at: Mapping[sp.Symbol, float]) -> list[float | None]:
+    return [_real(e.evalf(30, subs=dict(at))) for e in entries]
+
+
+def derivation_spec(
+    start: sp.Basic,
+    expected: sp.Basic,
+    symbols: Sequence[sp.Symbol] = (),
+    *,
+    points: int = POINTS,
+    seed: int = 0,
+    domain: Mapping[sp.Symbol, tuple[float, float]] | None = None,
+    definitions: Mapping[sp.Symbol, sp.Basic] | None = None,
+) -> dict:
+    """What a derivation box needs (JSON, as a page carries it): the answer spec's names and points, the
+    start's and the result's values there, and the names and functions the result is written with.
+
+    ``start`` may hold an unevaluated ``Derivative`` (its value is the derivative's). ``definitions`` gives
+    names a line may use for longer expressions (``y_1`` for a softmax entry): at each point a defined name
+    takes its definition's value. The start and the result must agree at every point.
+    """
+    if isinstance(start, str) or isinstance(expected, str):
+        raise TypeError("start and expected must be SymPy objects, not str")
+    defs = {k: _logistic(_sympify(v)) for k, v in (definitions or {}).items()}
+    written = _sympify(expected)  # as the result is written: sigma stays a function, for its vocabulary
+    start, expected = _logistic(_sympify(start)), _logistic(written)
+
+    def explicit(e: sp.Basic) -> sp.Basic:
+        return _sympify(e.xreplace(defs).doit())  # names first, structurally: a derivative sees through them
+
+    start_x, expected_x = explicit(start), explicit(expected)
+    # The start's own names, before a derivative in it is taken: a line may still write them (x_1 in ∂L/∂x_2).
+    extra = {s for s in symbols if s not in defs} | start_x.free_symbols | start.xreplace(defs).free_symbols
+    extra |= {s for v in defs.values() for s in v.free_symbols}
+    base = answer_spec(expected_x, sorted(extra, key=lambda s: s.name), points=points, seed=seed, domain=domain)
+    base_symbols = sorted(expected_x.free_symbols | extra, key=lambda s: s.name)
+    ordered = sorted(set(base_symbols) | set(defs), key=lambda s: s.name)
+    start_entries = list(start_x) if isinstance(start_x, sp.MatrixBase) else [start_x]
+    shape = list(start_x.shape) if isinstance(start_x, sp.MatrixBase) else None
+    if shape != base["shape"]:
+        raise ValueError(f"the start is {_describe(shape)} but the result is {_describe(base['shape'])}")
+    rows, start_values = [], []
+    for point, want in zip(base["points"], base["values"], strict=True):
+        at = dict(zip(base_symbols, point, strict=True))
+        at |= {d: _real(v.evalf(30, subs=at)) for d, v in defs.items()}
+        got = _values_at(start_entries, at)
+        if None in at.values() or None in got or not all(map(_close, got, want)):
+            shown = ", ".join(f"{s} = {_fmt(v)}" for s, v in at.items())
+            raise ValueError(f"the start and the result differ (or have no value) at {shown}: {got} and {want}")
+        rows.append([at[s] for s in ordered])
+        start_values.append(got)
+
+    def terms(e: sp.Basic) -> list[dict]:
+        found = []
+        for term in _terms(e):
+            value = explicit(term)  # once, not at every point
+            values = [_values_at([value], dict(zip(ordered, row, strict=True)))[0] for row in rows]
+            if None in values:
+                return []
+            found.append({"text": readable(term), "values": values})
+        return found
+
+    return {
+        "version": SPEC_VERSION,
+        "kind": "derivation",
+        "variables": [s.name for s in ordered],
+        "names": _aliases(ordered),
+        "points": rows,
+        "shape": shape,
+        "start": {"values": start_values, "terms": terms(start_x if start.has(sp.Derivative) else start)},
+        "result": {"values": base["values"], "terms": terms(expected), **_vocabulary(written, ordered)},
+    }
+
+
+_BLANK = "[ \t\r\n\u00a0]"
+
+
+def _trim(text: str) -> str:
+    return re.sub(f"^{_BLANK}+|{_BLANK}+$", "", text)
+
+
+def _normalize(answer: str) -> str:
+    """Letters of Unicode's mathematical alphabets as plain ones (see MATH_ALPHANUMERIC)."""
+    return re.sub(MATH_ALPHANUMERIC, lambda m: unicodedata.normalize("NFKC", m[0]), answer)
+
+
+def derivation_lines(text: str) -> list[tuple[int, str]]:
+    """The lines of a derivation that hold a step: (number as typed, from 1; the expression).
+
+    The reason after REASON_MARK is dropped, and a leading ``=`` becomes a space, so that a position in
+    a refusal is still the position in the typed line.
+    """
+    lines = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        expression = _normalize(line.split(REASON_MARK, 1)[0])
+        expression = re.sub(f"^({_BLANK}*)=", lambda m: m[1] + " ", expression)
+        if not re.fullmatch(f"{_BLANK}*", expression):
+            lines.append((number, expression))
+    return lines
+
+
+def _span(tree: Tree | Token) -> tuple[int, int]:
+    """Where the tokens under ``tree`` start and end in the text."""
+    low, high, stack = math.inf, -1, [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Token):
+            low, high = min(low, node.start_pos), max(high, node.end_pos)
+        else:
+            stack.extend(node.children)
+    return low, high
+
+
+def _uses(tree: tuple) -> tuple[set, set]:
+    """The variables (by place) and functions a line's expression tree uses; e^… counts as exp."""
+    variables, functions, stack = set(), set(), [tree]
+    while stack:
+        node = stack.pop()
+        if node[0] == "var":
+            variables.add(node[1])
+        elif node[0] == "matrix":
+            stack.extend(node[3])
+        elif node[0] != "num":
+            if node[0] == "call":
+                functions.add(node[1])
+            if node[0] == "pow" and node[1] == ("num", math.e):
+                functions.add("exp")
+            stack.extend(_children(node))
+    return variables, functions
+
+
+def _read_line(expression: str, spec: dict) -> dict:
+    """A line read and evaluated at the spec's points, with its terms; AnswerSyntaxError if it is unusable."""
+    parsed = _parse(expression)
+    tree = _Reader(spec).read(parsed)
+    got = [_values(tree, point) for point in spec["points"]]
+    reasons = _undefined(got)
+    if all(reasons):
+        raise AnswerSyntaxError(message("nowhere", reason=MESSAGES[reasons[0]]))
+    terms = []
+    if tree[0] == "sum" and 1 < len(tree[1]) <= MAX_TERMS:
+        chain = _chain(parsed, ("add", "sub"))
+        spans = [_span(operand) for _, operand in chain]
+        cuts = [0]
+        for (_, end), (begin, _) in itertools.pairwise(spans):
+            cuts.append(end + re.search("[-+−–]", expression[end:begin]).start())
+        cuts.append(len(expression))
+        for k, (sign, operand) in enumerate(tree[1]):
+            text = _trim(expression[cuts[k] + (1 if k else 0) : cuts[k + 1]])
+            values = [_values(operand, point)[0] for point in spec["points"]]
+            if any(isinstance(v, str) for v in values):
+                terms = []
+                break
+            factor = -1 if sign == "sub" else 1
+            terms.append({"text": ("−" if sign == "sub" else "") + text, "values": [factor * v for v in values]})
+    shape = [tree[1], tree[2]] if tree[0] == "matrix" else None
+    return {"tree": tree, "values": got, "shape": shape, "terms": terms}
+
+
+def _at(spec: dict, p: int) -> str:
+    where = "".join(f"{n} = {_fmt(v)}, " for n, v in zip(spec["variables"], spec["points"][p], strict=True))
+    return "at " + where if where else ""
+
+
+def _follows(line: dict, before: dict, spec: dict) -> tuple[str, str]:
+    """(verdict, words) for a line against the line before it (or the start), at the points where both have values."""
+    name, got, want = before["name"], line["values"], before["values"]
+    defined = [not any(isinstance(v, str) for v in g) for g in got]
+    common = [p for p, w in enumerate(want) if defined[p] and not any(isinstance(v, str) for v in w)]
+    if line["shape"] != before["shape"]:
+        words = message(
+            "does_not_follow_shape", previous=name, want=_describe(before["shape"]), got=_describe(line["shape"])
+        )
+        flipped = line["shape"] and before["shape"] and line["shape"] == before["shape"][::-1]
+        if flipped and common:
+            shown = {"shape": before["shape"], "values": [want[p] for p in common]}
+            slip = _transposed([got[p] for p in common], shown, previous=name)
+            words += " " + slip if slip else ""
+        return "incorrect", words
+    if not common:
+        return "invalid", message("no_common_point", previous=name)
+    for p in common:
+        wrong = next((k for k in range(len(want[p])) if not _close(got[p][k], want[p][k])), None)
+        if wrong is None:
+            continue
+        entry = ""
+        if line["shape"]:
+            entry = message("entry", row=wrong // line["shape"][1] + 1, col=wrong % line["shape"][1] + 1)
+        words = message(
+            "does_not_follow", previous=name, entry=entry, where=_at(spec, p), got=_fmt(got[p][wrong]),
+            want=_fmt(want[p][wrong]),
+        )  # fmt: skip
+        terms = [{"text": t["text"], "values": [t["values"][q] for q in common]} for t in before["terms"]]
+        shown = {"shape": before["shape"], "values": [want[q] for q in common], "terms": terms}
+        slip = _slip([got[q] for q in common], shown, previous=name)
+        return "incorrect", words + (" " + slip if slip else "")
+    gap = next((p for p, w in enumerate(want) if not defined[p] and not any(isinstance(v, str) for v in w)), None)
+    if gap is None:
+        return "follows", message("follows", previous=name)
+    reason = MESSAGES[_undefined([got[gap]])[0]]
+    return "follows", message("follows_where_defined", previous=name, where=_at(spec, gap), reason=reason)
+
+
+def _names_of(spec: dict, variables: Sequence[int], functions: Sequence[str]) -> str:
+    names = [spec["variables"][k] for k in sorted(variables)] + [f for f in FUNCTIONS if f in functions]
+    return ", ".join(names)
+
+
+def judge_derivation(text: str, spec: dict) -> DerivationVerdict:
+    """The verdict on a typed derivation (one step per line) for the box described by ``spec``
+    (see :func:`derivation_spec`)."""
+    if not isinstance(text, str):
+        raise TypeError(f"the derivation must be a str, not {type(text).__name__}")
+    started = time.monotonic()
+    if len(text) > MAX_DERIVATION_LENGTH:
+        return DerivationVerdict(
+            "invalid", message("derivation_too_long", length=len(text), limit=MAX_DERIVATION_LENGTH)
+        )
+    lines = derivation_lines(text)
+    if not lines:
+        return DerivationVerdict("invalid", message("derivation_empty"))
+    if len(lines) > MAX_LINES:
+        return DerivationVerdict("invalid", message("too_many_lines", count=len(lines), limit=MAX_LINES))
+    before = {"name": message("the_start"), "shape": spec["shape"], **spec["start"]}
+    verdicts, problem, read = [], None, None
+    for number, expression in lines:
+        if time.monotonic() - started > TIME_LIMIT:
+            return DerivationVerdict("invalid", message("time"))
+        try:
+            read = _read_line(expression, spec)
+        except AnswerSyntaxError as error:
+            verdict, words, read = "invalid", str(error), None
+        else:
+            if problem:
+                verdict, words = "unchecked", message("unchecked", line=problem[0])
+            else:
+                verdict, words = _follows(read, before, spec)
+        if not problem and verdict != "follows":
+            problem = (number, verdict, before["name"], words)
+        verdicts.append(LineVerdict(number, verdict, message("line", line=number, mark=MARKS[verdict], text=words)))
+        if read:
+            before = {"name": message("line_before", line=number), **read}
+    done = tuple(verdicts)
+    if problem and problem[1] == "incorrect":
+        return DerivationVerdict("incorrect", message("derivation_wrong", line=problem[0], previous=problem[2]), done)
+    if problem:
+        return DerivationVerdict("invalid", message("derivation_invalid", line=problem[0], reason=problem[3]), done)
+    count = message("one_line") if len(lines) == 1 else message("all_lines", count=len(lines))
+    result = spec["result"]
+    variables, functions = _uses(read["tree"])
+    extra_variables = variables - set(result["variables"])
+    extra_functions = functions - set(result["functions"])
+    if extra_variables or extra_functions:
+        allowed = _names_of(spec, result["variables"], result["functions"]) or message("numbers_only")
+        words = message(
+            "derivation_unfinished", lines=count, extra=_names_of(spec, extra_variables, extra_functions),
+            allowed=allowed,
+        )  # fmt: skip
+        return DerivationVerdict("unfinished", words, done)
+    return DerivationVerdict("correct", message("derivation_complete", lines=count), done)
+
+
+def check_derivation(
+    lines: str | Sequence[str],
+    start: sp.Basic,
+    expected: sp.Basic,
+    *,
+    symbols: Sequence[sp.Symbol] = (),
+    seed: int = 0,
+    domain: Mapping[sp.Symbol, tuple[float, float]] | None = None,
+    definitions: Mapping[sp.Symbol, sp.Basic] | None = None,
+) -> DerivationVerdict:
+    r"""The verdict on a reader's derivation from ``start`` to ``expected``, one step per line (text with
+    newlines, or a list of lines), each line judged against the one before it at the check points.
+
+    The same verdict, word for word, as a ``DerivationBox(start, expected, ...)`` gives in the page.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> start = sp.Derivative(1 / (1 + sp.exp(-x)), x)
+    >>> result = sp.Function("sigma")(x) * (1 - sp.Function("sigma")(x))
+    >>> verdict = check_derivation(["e^{-x}/(1 + e^{-x})^2", "sigma(x) (1 - sigma(x))"], start, result)
+    >>> print(verdict.feedback)
+    Correct and complete: all 2 lines follow from the one before, and the last is the result.
+    >>> print(check_derivation("= -e^{-x}/(1 + e^{-x})^2  # chain rule", start, result).lines[0].feedback)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Line 1 ✗ does not follow from the start: at x = 0.5478, this line gives -0.2321 but the start gives 0.2321.
+    The sign is flipped: this line is −1 times the start.
+    """
+    text = lines if isinstance(lines, str) else "\n".join(lines)
+    spec = derivation_spec(start, expected, symbols, seed=seed, domain=domain, definitions=definitions)
+    return judge_derivation(text, spec)

@@ -1,7 +1,7 @@
 """The symbolic side of the book: SymPy definitions and step-checked derivations."""
 
 from derivations.aligned import AlignedEquations
-from derivations.answer_box import AnswerBox
+from derivations.answer_box import AnswerBox, DerivationBox
 from derivations.display import Equation, glue
 from derivations.indexed import instantiate
 from derivations.printing import latex, use_in_ipython
@@ -12,6 +12,7 @@ __all__ = [
     "AlignedEquations",
     "AnswerBox",
     "Derivation",
+    "DerivationBox",
     "Equation",
     "StepError",
     "glue",

@@ -24,11 +24,16 @@ WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # What a reader types to put a box in each of its states other than empty and correct. A correct answer is
 # the box's own: the browser tests take it from the table of answers (tests/answer_cases.yml).
 BOX_STATES = {"wrong": "0.123456789", "refused": "x + * y"}
+# The same for a derivation box (one step per line): a wrong first line, a refused second line. Its correct
+# derivation is the table's (tests/derivation_cases.yml).
+DERIVATION_STATES = {"wrong": "0.123456789\n0.5", "refused": "0.123456789\nx + * y"}
 
 OPEN_EVERYTHING = """async () => {
     document.querySelectorAll("details").forEach((d) => { d.open = true; });
     // sphinx-togglebutton hides a solution until its button is pressed: press each one that is closed.
     document.querySelectorAll("button.toggle-button[aria-expanded='false']").forEach((b) => b.click());
+    // A derivation box shows its hints one per press of its hint button: show them all.
+    document.querySelectorAll(".derivation-hint").forEach((b) => { for (let i = 0; i < 3; i += 1) b.click(); });
     // What opens fades in: colours are measured once it has (mid-fade, text is paler than it will be).
     await Promise.all(document.getAnimations().map((a) => a.finished));
 }"""
@@ -47,6 +52,12 @@ ANSWER_BOX = """([index, answer]) => {
     const box = document.querySelectorAll(".answer-box")[index];
     box.querySelector(".answer-input").value = answer;
     box.querySelector(".answer-check").click();
+}"""
+# Types ``text`` (lines) into the derivation box numbered ``index`` on the page and presses Check.
+DERIVATION_BOX = """([index, text]) => {
+    const box = document.querySelectorAll(".derivation-box")[index];
+    box.querySelector(".derivation-input").value = text;
+    box.querySelector(".derivation-check").click();
 }"""
 
 
@@ -73,13 +84,17 @@ def scan(page, context: str | None = None) -> list[dict]:
     return page.evaluate(RUN_AXE, [WCAG_21_AA, context])
 
 
-def scan_every_state(page, correct: dict[int, str] | None = None) -> dict[str, list[dict]]:
-    """Violations on a loaded page by state: everything opened, then each state of its answer boxes.
+def scan_every_state(
+    page, correct: dict[int, str] | None = None, derivations: dict[int, dict[str, str]] | None = None
+) -> dict[str, list[dict]]:
+    """Violations on a loaded page by state: everything opened, then each state of its answer and derivation boxes.
 
-    ``correct`` maps a box's index on the page to an answer it accepts (boxes not in it skip that state).
+    ``correct`` maps a box's index on the page to an answer it accepts (boxes not in it skip that state);
+    ``derivations`` maps a derivation box's index to a derivation for each further state (correct, unfinished).
     """
     page.evaluate(OPEN_EVERYTHING)
     found = {"opened": scan(page)}
+    found |= _scan_derivation_states(page, derivations or {})
     boxes = page.locator(".answer-box").count()
     if not boxes:
         return found
@@ -91,6 +106,25 @@ def scan_every_state(page, correct: dict[int, str] | None = None) -> dict[str, l
         page.evaluate(ANSWER_BOX, [index, answer])
     if correct:
         found["boxes correct"] = scan(page, ".answer-box")
+    return found
+
+
+def _scan_derivation_states(page, known: dict[int, dict[str, str]]) -> dict[str, list[dict]]:
+    """Violations in each state of the page's derivation boxes: wrong, refused and, where the table knows
+    a derivation for it, each other state (correct, unfinished)."""
+    found = {}
+    boxes = page.locator(".derivation-box").count()
+    if not boxes:
+        return found
+    for state, text in DERIVATION_STATES.items():
+        for index in range(boxes):
+            page.evaluate(DERIVATION_BOX, [index, text])
+        found[f"derivation boxes {state}"] = scan(page, ".derivation-box")
+    for state in sorted({state for texts in known.values() for state in texts}):
+        for index, texts in known.items():
+            if state in texts:
+                page.evaluate(DERIVATION_BOX, [index, texts[state]])
+        found[f"derivation boxes {state}"] = scan(page, ".derivation-box")
     return found
 
 

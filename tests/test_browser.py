@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from checks.answers import TIME_LIMIT, judge
+from checks.answers import TIME_LIMIT, judge, judge_derivation
 from conftest import toc_chapters
-from tests import accessibility, answer_table, layout
+from tests import accessibility, answer_table, derivation_table, layout
 from tests.conftest import ROOT
 from tests.layout import CHROMIUM, CHROMIUM_ARGS, wait_for_typesetting
 
@@ -198,6 +198,85 @@ def test_the_table_of_answers_in_each_box(site, server, browser, box):
     assert slowest[0] < 1000 * TIME_LIMIT, slowest
 
 
+# Types each derivation into a derivation box, clicks Check, and reads back its classes, words and each line's.
+RUN_DERIVATION_BOX = """([texts, verdictClasses]) => {
+    const box = document.querySelector(".derivation-box");
+    const input = box.querySelector(".derivation-input");
+    const button = box.querySelector(".derivation-check");
+    return texts.map((text) => {
+        input.value = text;
+        const started = performance.now();
+        button.click();
+        const ms = performance.now() - started;
+        return {
+            classes: verdictClasses.filter((c) => box.classList.contains(c)),
+            feedback: box.querySelector(".derivation-feedback").textContent,
+            lines: Array.from(box.querySelectorAll(".derivation-lines > li"), (li) => [li.className, li.textContent]),
+            ms,
+        };
+    });
+}"""
+LINE_CLASSES = {
+    "follows": "line-follows",
+    "incorrect": "line-wrong",
+    "invalid": "line-error",
+    "unchecked": "line-unchecked",
+}
+
+
+def stand_in_page(server: str, box: str) -> str:
+    """A page holding only a box of the table that no chapter has (page: null), with the book's own scripts."""
+    from derivations.answer_box import DerivationBox
+
+    start, expected, definitions, domain = derivation_table.box_objects(box)
+    made = DerivationBox(start, expected, definitions=definitions, domain=domain)._repr_html_()
+    scripts = "".join(
+        f'<script src="{server}_static/{name}"></script>' for name in ("answer-language.js", "answer-box.js")
+    )
+    head = f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{box}</title></head>'
+    return f"{head}<body><main>{made}</main>{scripts}</body></html>"
+
+
+@pytest.mark.parametrize("box", sorted(derivation_table.boxes()))
+def test_the_table_of_derivations_in_each_box(site, server, browser, box):
+    """Every derivation of tests/derivation_cases.yml for this box, typed into the box of its page (or of a
+    stand-in page): the verdict, the words and each line's are judge_derivation's, and the table's."""
+    cases = [c for c in derivation_table.cases() if c.box == box]
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        where = derivation_table.boxes()[box]["page"]
+        if where:
+            page.goto(server + where, wait_until="load")
+        else:
+            page.set_content(stand_in_page(server, box), wait_until="load")
+        spec = json.loads(page.locator(".derivation-box").first.get_attribute("data-derivation"))
+        classes = list(derivation_table.BOX_CLASSES.values())
+        results = page.evaluate(RUN_DERIVATION_BOX, [[c.text for c in cases], classes])
+    finally:
+        context.close()
+    differences = []
+    for case, result in zip(cases, results, strict=True):
+        python = judge_derivation(case.text, spec)
+        lines = [[LINE_CLASSES[line.verdict], line.feedback] for line in python.lines]
+        wanted = ([derivation_table.BOX_CLASSES[python.verdict]], python.feedback, lines)
+        if (result["classes"], result["feedback"], result["lines"]) != wanted:
+            differences.append(
+                f"{case}: page {result['classes']} {result['feedback']!r} {result['lines']}, Python {python}"
+            )
+        elif python.verdict != case.verdict:
+            differences.append(f"{case}: expected {case.verdict}, got {python}")
+    slowest = max(zip((r["ms"] for r in results), cases), key=lambda pair: pair[0])
+    REPORT.mkdir(parents=True, exist_ok=True)
+    (REPORT / f"derivations-{box}.json").write_text(
+        json.dumps({"cases": len(cases), "slowest_ms": slowest[0], "slowest": slowest[1].text[:60]})
+    )
+    assert not differences and not errors, "\n".join(differences + errors)
+    assert slowest[0] < 1000 * TIME_LIMIT, slowest
+
+
 def test_pressing_enter_checks_and_a_new_check_replaces_the_verdict(site, server, browser):
     context = browser.new_context()
     page = context.new_page()
@@ -276,6 +355,15 @@ def test_every_listed_wide_display_exists_and_is_wide(site, server, browser):
             assert widest.get(display, 0) > 0, f"{page}#{display} is listed as wide but fits: remove it from the list"
 
 
+def known_derivations(path: str) -> dict[int, dict[str, str]]:
+    """For the first derivation box of ``path``: a derivation of the table for each state it knows."""
+    for name, box in derivation_table.boxes().items():
+        if box["page"] == path:
+            cases = [c for c in derivation_table.cases() if c.box == name]
+            return {0: {s: next(c.text for c in cases if c.verdict == s) for s in ("correct", "unfinished")}}
+    return {}
+
+
 def correct_answers(path: str) -> dict[int, str]:
     """An answer the first box of ``path`` accepts, from the table of answers (by the box's index on the page)."""
     for name, box in answer_table.boxes().items():
@@ -295,7 +383,7 @@ def test_no_wcag_violation(site, server, browser, path, width):
         page = context.new_page()
         page.goto(server + path, wait_until="networkidle")
         wait_for_typesetting(page)
-        found = accessibility.scan_every_state(page, correct_answers(path))
+        found = accessibility.scan_every_state(page, correct_answers(path), known_derivations(path))
     finally:
         context.close()
     problems = [
@@ -399,6 +487,47 @@ def test_nothing_in_the_ledger_is_wider_than_its_column(site, server, browser, w
         assert page.locator("li.ledger-check").count() > 500
         assert page.evaluate(TOO_WIDE) == []
         assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
+    finally:
+        context.close()
+
+
+def test_a_derivation_by_keyboard_alone(site, server, browser):
+    """With the keyboard alone: reach the derivation box, type two lines, check with Ctrl+Enter, correct the
+    wrong line, check with the button, and show the hints one at a time; focus is visible at every stop."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(server + "book/losses_activations.html", wait_until="networkidle")
+        focused = tab_to(page, lambda f: "derivation-input" in f["classes"])
+        assert focused["visible"], focused
+        page.keyboard.type("e^{-x}/(1 + e^{-x})^2")
+        page.keyboard.press("Enter")
+        page.keyboard.type("sigma(x) + sigma(x)^2")
+        page.keyboard.press("Control+Enter")
+        box = page.locator(".derivation-box").first
+        assert "answer-wrong" in box.get_attribute("class").split()
+        lines = box.locator(".derivation-lines > li").all_inner_texts()
+        assert lines[0] == "Line 1 ✓ follows from the start." and lines[1].startswith("Line 2 ✗ does not follow"), lines
+        assert box.locator(".derivation-feedback").get_attribute("aria-live") == "polite"
+        page.keyboard.press("Backspace")  # the wrong sign, typed back by keys alone
+        for _ in range(len("+ sigma(x)^")):
+            page.keyboard.press("Backspace")
+        page.keyboard.type("- sigma(x)^2")
+        page.keyboard.press("Tab")
+        button = page.evaluate(FOCUSED)
+        assert "derivation-check" in button["classes"] and button["visible"], button
+        page.keyboard.press("Space")
+        assert box.locator(".derivation-feedback").inner_text().startswith("Correct and complete"), box.locator(
+            ".derivation-feedback"
+        ).inner_text()
+        page.keyboard.press("Tab")
+        hint = page.evaluate(FOCUSED)
+        assert "derivation-hint" in hint["classes"] and hint["visible"], hint
+        shown = "() => Array.from(document.querySelectorAll('.derivation-hints > li')).filter((h) => !h.hidden).length"
+        page.keyboard.press("Enter")
+        assert page.evaluate(shown) == 1
+        page.keyboard.press("Enter")
+        assert page.evaluate(shown) == 2
     finally:
         context.close()
 

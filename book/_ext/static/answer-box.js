@@ -41,9 +41,11 @@
     return fn && Object.hasOwn(FUNCTIONS, fn) ? fn : null;
   }
 
+  const normalize = (typed) => typed.replace(/[\u{1D400}-\u{1D7FF}\u{210E}]/gu, (c) => c.normalize("NFKC"));
+
   function parse(typed) {
     // Letters of Unicode's mathematical alphabets (𝑥, 𝜎, 𝟐, ℎ) read as plain ones, as checks/answers.py reads them.
-    const answer = typed.replace(/[\u{1D400}-\u{1D7FF}\u{210E}]/gu, (c) => c.normalize("NFKC"));
+    const answer = normalize(typed);
     const length = Array.from(answer).length;
     if (length > limits.length) fail("too_long", { length, limit: limits.length });
     if (/^[ \t\r\n\u00a0]*$/.test(answer)) fail("empty");
@@ -371,38 +373,210 @@
   }
 
   // got has a value at every entry (as for slip).
-  function transposed(got, spec) {
+  // A slip's sentence: the answer box's, or (previous given) a derivation line's, naming the line before.
+  const slipMessage = (key, previous, params = {}) =>
+    previous === undefined ? message(key, params) : message(`step_${key}`, { previous, ...params });
+
+  function transposed(got, spec, previous) {
     const [rows, cols] = spec.shape;
     for (let p = 0; p < got.length; p += 1) {
       for (let i = 0; i < rows; i += 1) {
         for (let j = 0; j < cols; j += 1) if (!close(got[p][j * rows + i], spec.values[p][i * cols + j])) return "";
       }
     }
-    return MESSAGES.transposed;
+    return slipMessage("transposed", previous);
   }
 
-  function slip(got, spec) {
+  function slip(got, spec, previous) {
     const { shape, values: want } = spec;
-    if (shape && shape[0] === shape[1] && transposed(got, spec)) return MESSAGES.transposed;
+    if (shape && shape[0] === shape[1] && transposed(got, spec)) return slipMessage("transposed", previous);
     const pairs = got.flatMap((g, p) => g.map((a, k) => [a, want[p][k]]));
     // Any number is a multiple of a constant, and differs from it by a constant: no news.
     const varies = !pairs.every(([, e]) => close(e, pairs[0][1]));
     const base = pairs.find(([, e]) => Math.abs(e) > ATOL);
     if (base && base[0] !== 0 && pairs.every(([a, e]) => close(a, (base[0] / base[1]) * e))) {
       const ratio = base[0] / base[1];
-      for (const [key, factor] of [["sign", -1], ["double", 2], ["half", 0.5]]) if (close(ratio, factor)) return MESSAGES[key];
-      if (varies) return message("multiple", { ratio: fmt(ratio) });
+      for (const [key, factor] of [["sign", -1], ["double", 2], ["half", 0.5]]) if (close(ratio, factor)) return slipMessage(key, previous);
+      if (varies) return slipMessage("multiple", previous, { ratio: fmt(ratio) });
     }
     const offset = pairs[0][0] - pairs[0][1];
     if (varies && pairs.every(([a, e]) => close(a - e, offset))) {
-      return message("offset", { offset: fmt(offset) });
+      return slipMessage("offset", previous, { offset: fmt(offset) });
     }
     for (const term of spec.terms) {
       for (const [key, factor] of [["term_missing", 1], ["term_sign", 2], ["term_double", -1], ["term_half", 0.5]]) {
-        if (got.every((g, p) => close(g[0], want[p][0] - factor * term.values[p]))) return message(key, { term: term.text });
+        if (got.every((g, p) => close(g[0], want[p][0] - factor * term.values[p]))) return slipMessage(key, previous, { term: term.text });
       }
     }
     return "";
+  }
+
+  // ------------------------------------------------------------------------------------ derivations
+  // A derivation box: one step per line, each judged against the one before it (checks.answers.judge_derivation).
+
+  const BLANK = "[ \\t\\r\\n\\u00a0]";
+  const trim = (text) => text.replace(new RegExp(`^${BLANK}+|${BLANK}+$`, "g"), "");
+  const codePoints = (text) => Array.from(text).length;
+
+  function derivationLines(text) {
+    const lines = [];
+    text.split("\n").forEach((line, index) => {
+      let expression = normalize(line.split(LANGUAGE.reason_mark)[0]);
+      expression = expression.replace(new RegExp(`^(${BLANK}*)=`), "$1 ");
+      if (!new RegExp(`^${BLANK}*$`).test(expression)) lines.push([index + 1, expression]);
+    });
+    return lines;
+  }
+
+  function span(tree) {
+    let low = Infinity;
+    let high = -1;
+    const stack = [tree];
+    while (stack.length) {
+      const node = stack.pop();
+      if (kind(node) === null) {
+        low = Math.min(low, node.start_pos);
+        high = Math.max(high, node.end_pos);
+      } else stack.push(...node.children);
+    }
+    return [low, high];
+  }
+
+  function uses(tree) {
+    const variables = new Set();
+    const functions = new Set();
+    const stack = [tree];
+    while (stack.length) {
+      const node = stack.pop();
+      if (node[0] === "var") variables.add(node[1]);
+      else if (node[0] === "matrix") stack.push(...node[3]);
+      else if (node[0] !== "num") {
+        if (node[0] === "call") functions.add(node[1]);
+        if (node[0] === "pow" && node[1][0] === "num" && node[1][1] === Math.E) functions.add("exp");
+        stack.push(...children(node));
+      }
+    }
+    return [variables, functions];
+  }
+
+  function readLine(expression, spec) {
+    const parsed = parse(expression);
+    const tree = new Reader(spec).read(parsed);
+    const got = spec.points.map((point) => values(tree, point));
+    const reasons = undefinedAt(got);
+    if (reasons.every((u) => u !== null)) fail("nowhere", { reason: MESSAGES[reasons[0]] });
+    let terms = [];
+    if (tree[0] === "sum" && tree[1].length > 1 && tree[1].length <= limits.terms) {
+      const spans = chain(parsed, ["add", "sub"]).map(([, operand]) => span(operand));
+      const cuts = [0];
+      for (let k = 1; k < spans.length; k += 1) {
+        const end = spans[k - 1][1];
+        cuts.push(end + expression.slice(end, spans[k][0]).search(/[-+−–]/));
+      }
+      cuts.push(expression.length);
+      for (let k = 0; k < tree[1].length; k += 1) {
+        const [sign, operand] = tree[1][k];
+        const text = trim(expression.slice(cuts[k] + (k ? 1 : 0), cuts[k + 1]));
+        const termValues = spec.points.map((point) => values(operand, point)[0]);
+        if (termValues.some((v) => typeof v === "string")) {
+          terms = [];
+          break;
+        }
+        const factor = sign === "sub" ? -1 : 1;
+        terms.push({ text: (sign === "sub" ? "−" : "") + text, values: termValues.map((v) => factor * v) });
+      }
+    }
+    const shape = tree[0] === "matrix" ? [tree[1], tree[2]] : null;
+    return { tree, values: got, shape, terms };
+  }
+
+  const at = (spec, p) => {
+    const where = spec.variables.map((n, k) => `${n} = ${fmt(spec.points[p][k])}, `).join("");
+    return where ? `at ${where}` : "";
+  };
+  const hasValue = (entries) => !entries.some((v) => typeof v === "string");
+  const sameShape = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+  function follows(line, before, spec) {
+    const { name, values: want } = before;
+    const got = line.values;
+    const defined = got.map(hasValue);
+    const common = want.flatMap((w, p) => (defined[p] && hasValue(w) ? [p] : []));
+    if (!sameShape(line.shape, before.shape)) {
+      let words = message("does_not_follow_shape", { previous: name, want: describe(before.shape), got: describe(line.shape) });
+      const flipped = line.shape && before.shape && line.shape[0] === before.shape[1] && line.shape[1] === before.shape[0];
+      if (flipped && common.length) {
+        const shown = { shape: before.shape, values: common.map((p) => want[p]) };
+        words = join(words, transposed(common.map((p) => got[p]), shown, name));
+      }
+      return ["incorrect", words];
+    }
+    if (!common.length) return ["invalid", message("no_common_point", { previous: name })];
+    for (const p of common) {
+      const wrong = want[p].findIndex((w, k) => !close(got[p][k], w));
+      if (wrong === -1) continue;
+      const entry = line.shape ? message("entry", { row: Math.floor(wrong / line.shape[1]) + 1, col: (wrong % line.shape[1]) + 1 }) : "";
+      const words = message("does_not_follow", {
+        previous: name, entry, where: at(spec, p), got: fmt(got[p][wrong]), want: fmt(want[p][wrong]),
+      });
+      const terms = before.terms.map((t) => ({ text: t.text, values: common.map((q) => t.values[q]) }));
+      const shown = { shape: before.shape, values: common.map((q) => want[q]), terms };
+      return ["incorrect", join(words, slip(common.map((q) => got[q]), shown, name))];
+    }
+    const gap = want.findIndex((w, p) => !defined[p] && hasValue(w));
+    if (gap === -1) return ["follows", message("follows", { previous: name })];
+    const reason = MESSAGES[undefinedAt([got[gap]])[0]];
+    return ["follows", message("follows_where_defined", { previous: name, where: at(spec, gap), reason })];
+  }
+
+  const namesOf = (spec, variables, functions) =>
+    [...[...variables].sort((a, b) => a - b).map((k) => spec.variables[k]), ...Object.keys(FUNCTIONS).filter((f) => functions.has(f))].join(", ");
+
+  function judgeDerivation(text, spec) {
+    const started = performance.now();
+    const overall = (v, feedback, lines = []) => ({ verdict: v, feedback, lines });
+    const length = codePoints(text);
+    if (length > limits.derivation_length) {
+      return overall("invalid", message("derivation_too_long", { length, limit: limits.derivation_length }));
+    }
+    const lines = derivationLines(text);
+    if (!lines.length) return overall("invalid", message("derivation_empty"));
+    if (lines.length > limits.lines) return overall("invalid", message("too_many_lines", { count: lines.length, limit: limits.lines }));
+    let before = { name: message("the_start"), shape: spec.shape, ...spec.start };
+    const verdicts = [];
+    let problem = null;
+    let read = null;
+    for (const [number, expression] of lines) {
+      if ((performance.now() - started) / 1000 > limits.seconds) return overall("invalid", message("time"));
+      let v;
+      let words;
+      try {
+        read = readLine(expression, spec);
+        if (problem) [v, words] = ["unchecked", message("unchecked", { line: problem[0] })];
+        else [v, words] = follows(read, before, spec);
+      } catch (e) {
+        if (!(e instanceof Invalid)) throw e;
+        [v, words, read] = ["invalid", e.message, null];
+      }
+      if (!problem && v !== "follows") problem = [number, v, before.name, words];
+      verdicts.push({ line: number, verdict: v, feedback: message("line", { line: number, mark: LANGUAGE.marks[v], text: words }) });
+      if (read) before = { name: message("line_before", { line: number }), ...read };
+    }
+    if (problem && problem[1] === "incorrect") {
+      return overall("incorrect", message("derivation_wrong", { line: problem[0], previous: problem[2] }), verdicts);
+    }
+    if (problem) return overall("invalid", message("derivation_invalid", { line: problem[0], reason: problem[3] }), verdicts);
+    const count = lines.length === 1 ? message("one_line") : message("all_lines", { count: lines.length });
+    const { result } = spec;
+    const [variables, functions] = uses(read.tree);
+    const extraVariables = new Set([...variables].filter((k) => !result.variables.includes(k)));
+    const extraFunctions = new Set([...functions].filter((f) => !result.functions.includes(f)));
+    if (extraVariables.size || extraFunctions.size) {
+      const allowed = namesOf(spec, result.variables, new Set(result.functions)) || message("numbers_only");
+      const extra = namesOf(spec, extraVariables, extraFunctions);
+      return overall("unfinished", message("derivation_unfinished", { lines: count, extra, allowed }), verdicts);
+    }
+    return overall("correct", message("derivation_complete", { lines: count }), verdicts);
   }
 
   // ------------------------------------------------------------------------------------ the page
@@ -431,5 +605,56 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", () => document.querySelectorAll(".answer-box").forEach(wire));
+  const DERIVATION_CLASSES = {
+    correct: "answer-correct", unfinished: "derivation-unfinished", incorrect: "answer-wrong", invalid: "answer-error",
+  };
+  const LINE_CLASSES = { follows: "line-follows", incorrect: "line-wrong", invalid: "line-error", unchecked: "line-unchecked" };
+
+  function wireDerivation(box) {
+    const spec = JSON.parse(box.dataset.derivation);
+    const input = box.querySelector(".derivation-input");
+    const feedback = box.querySelector(".derivation-feedback");
+    const list = box.querySelector(".derivation-lines");
+    const run = () => {
+      box.classList.remove(...Object.values(DERIVATION_CLASSES));
+      let result;
+      try {
+        result = judgeDerivation(input.value, spec);
+      } catch (error) {
+        console.error(error); // a bug of the checker, not of the derivation: say so plainly
+        result = { verdict: "invalid", feedback: "This derivation could not be checked: please report it with the exercise's number.", lines: [] };
+      }
+      feedback.textContent = result.feedback;
+      list.replaceChildren(
+        ...result.lines.map((line) => {
+          const item = document.createElement("li");
+          item.className = LINE_CLASSES[line.verdict];
+          item.textContent = line.feedback;
+          return item;
+        }),
+      );
+      box.classList.add(DERIVATION_CLASSES[result.verdict]);
+    };
+    box.querySelector(".derivation-check").addEventListener("click", run);
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) run(); // Enter alone starts the next line
+    });
+    // Hints: each press of the button shows the next one.
+    const hintButton = box.querySelector(".derivation-hint");
+    if (hintButton) {
+      const hints = Array.from(box.querySelectorAll(".derivation-hints > li"));
+      hintButton.addEventListener("click", () => {
+        const next = hints.find((h) => h.hidden);
+        if (next) next.hidden = false;
+        const left = hints.filter((h) => h.hidden).length;
+        const all = hints.length === 1 ? "The hint is shown" : `All ${hints.length} hints shown`;
+        hintButton.textContent = left ? `Show hint ${hints.length - left + 1} of ${hints.length}` : all;
+      });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll(".answer-box").forEach(wire);
+    document.querySelectorAll(".derivation-box").forEach(wireDerivation);
+  });
 })();
