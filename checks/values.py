@@ -24,7 +24,7 @@ def assert_close(got: object, expected: object, *, name: str, rtol: float = 1e-9
     """
     # Linked to the displays either side was built from; independent when only one side was.
     got_from, expected_from = provenance.origins(got), provenance.origins(expected)
-    links = {"displays": got_from | expected_from, "independent": not got_from or not expected_from}
+    links = {"displays": got_from | expected_from, "independent": _independent(got, expected, got_from, expected_from)}
     if _is_exact(got) and _is_exact(expected):
         got_m, expected_m = sp.Matrix(_as_sympy_matrix(got)), sp.Matrix(_as_sympy_matrix(expected))
         if got_m.shape != expected_m.shape:
@@ -80,6 +80,20 @@ def _shape(value: object) -> str:
     if len(shape) == 1:
         return f"a vector of {shape[0]}"
     return " × ".join(map(str, shape)) if shape else "a number"
+
+
+def _independent(got: object, expected: object, got_from: frozenset, expected_from: frozenset) -> bool:
+    """Whether one side is a computation of its own: not built from a display, or PyTorch's against SymPy's.
+
+    Numbers are linked to displays by value, so a tensor PyTorch computed can equal a display's value to the
+    last bit and look built from it; compared with a SymPy object, a tensor is taken as the computation.
+    """
+    if not got_from or not expected_from:
+        return True
+    torch = sys.modules.get("torch")
+    sides = [isinstance(v, sp.Basic | sp.MatrixBase) for v in (got, expected)]
+    tensors = [torch is not None and isinstance(v, torch.Tensor) for v in (got, expected)]
+    return (sides[0] and tensors[1]) or (sides[1] and tensors[0])
 
 
 def _is_exact(value: object) -> bool:

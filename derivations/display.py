@@ -66,11 +66,15 @@ def glue(key: str, obj: object, *, display: bool = False, kind: str = "derived")
 
 
 def _shown_objects(obj: object) -> list[sp.Basic] | None:
-    """The SymPy objects a display shows as its result, or None for what is not a SymPy display."""
+    """The SymPy objects a display stands for, or None for what is not a SymPy display.
+
+    For a derivation, both ends of the chain: each step is verified equal to the one before it, so a check
+    built from its start (the model, say, evaluated and compared with PyTorch) vouches for its result too.
+    """
     if isinstance(obj, CompactDerivation):
-        return [obj.result, obj.shown_result]
+        return [obj.steps[0].expr, obj.result, obj.shown_result]
     if isinstance(obj, Derivation):
-        return [obj.result]
+        return [obj.steps[0].expr, obj.result]
     if isinstance(obj, Equation):
         return [obj.rhs]
     if isinstance(obj, sp.Basic | sp.MatrixBase):

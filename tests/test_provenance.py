@@ -151,3 +151,24 @@ def test_a_bare_symbol_is_never_matched():
     assert provenance.origins((x * y).diff(y)) == frozenset()  # x, which any claim may contain
     assert provenance.origins(sp.Matrix([x, y])) == frozenset()
     assert provenance.origins((x * y).subs(y, 3)) == {"eq-xy"}  # 3x is still built from the display
+
+
+def test_a_tensor_against_a_display_is_independent_even_when_its_value_is_the_displays(records):
+    shown = sp.exp(x) / 4
+    provenance.register("eq-e", shown)
+    claimed = shown.subs(x, 0.5)
+    computed = torch.exp(torch.tensor(0.5, dtype=torch.float64)) / 4  # to the last bit the display's value
+    assert provenance.origins(computed) == {"eq-e"}
+    assert_close(computed, claimed, name="e^x/4")
+    assert records[-1]["independent"] is True
+    assert_close(float(claimed), claimed, name="the display against itself")
+    assert records[-1]["independent"] is False
+
+
+def test_a_derivation_is_linked_by_both_ends_of_its_chain(monkeypatch):
+    monkeypatch.setattr(ledger, "record_display", lambda *args: None)
+    monkeypatch.setattr("myst_nb.glue", lambda key, obj, display: None)
+    g, b = sp.symbols("g beta_1", positive=True)
+    d = Derivation((1 - b) * (g + b * g) / (1 - b**2), name="m̂₂").step(g, "1 - β² = (1 - β)(1 + β)")
+    glue("eq-chain", d)
+    assert provenance.origins(d.steps[0].expr.subs({g: 0.37, b: 0.9})) == {"eq-chain"}  # its result, g, is bare
