@@ -47,14 +47,14 @@ def test_the_repository_is_where_the_book_is_published_from(monkeypatch):
         publishing.published_from()
 
 
-def test_a_downloaded_notebook_installs_the_package_once():
+def test_a_downloaded_notebook_installs_the_requirements_and_the_package_once():
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import checks")])
     once = publishing.with_install_cell(notebook, ("someone/backprop-book", "main"))
     twice = publishing.with_install_cell(once, ("someone/backprop-book", "main"))
     assert len(twice.cells) == 2
-    assert (
-        'pip install "backprop-verified @ git+https://github.com/someone/backprop-book@main"' in twice.cells[0].source
-    )
+    source = twice.cells[0].source
+    assert "%pip install -r https://raw.githubusercontent.com/someone/backprop-book/main/requirements.txt" in source
+    assert '"backprop-verified @ git+https://github.com/someone/backprop-book@main"' in source
 
 
 def test_binder_opens_the_chapters_as_notebooks_with_the_books_packages():

@@ -8,8 +8,8 @@
   package, and makes Jupytext's notebook view JupyterLab's default for Markdown. Colab is not offered:
   it opens only ``.ipynb`` files in a repository, and the chapters are MyST Markdown.
 - Every chapter can be downloaded as an executed ``.ipynb`` (built from its ``.md``); when the book
-  knows its repository, the notebook's first cell installs this package from it, so the notebook runs
-  anywhere.
+  knows its repository, the notebook's first cell installs the pinned requirements and this package from
+  it, so the notebook runs anywhere.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sphinx.config import Config
 OWNER_AND_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9_.-]+")
 BRANCH = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
 #: The first cell of a downloaded notebook starts with this line, so it is added only once.
-INSTALL_MARK = "# Installs the book's packages (checks, derivations, experiments), pinned as the book is."
+INSTALL_MARK = "# Installs the book's pinned requirements and its packages (checks, derivations, experiments)."
 
 
 def published_from() -> tuple[str, str] | None:
@@ -73,11 +73,13 @@ def on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict
 
 
 def with_install_cell(notebook: nbformat.NotebookNode, found: tuple[str, str]) -> nbformat.NotebookNode:
-    """``notebook`` whose first cell installs this package from the repository, at the published branch."""
+    """``notebook`` whose first cell installs the requirements and this package from the repository's branch."""
     if notebook.cells and notebook.cells[0].source.startswith(INSTALL_MARK):
         return notebook
     name, branch = found
-    source = f'{INSTALL_MARK}\n%pip install "backprop-verified @ git+https://github.com/{name}@{branch}"'
+    requirements = f"https://raw.githubusercontent.com/{name}/{branch}/requirements.txt"
+    package = f"backprop-verified @ git+https://github.com/{name}@{branch}"
+    source = f'{INSTALL_MARK}\n%pip install -r {requirements} "{package}"'
     notebook.cells.insert(0, nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]}))
     return notebook
 
