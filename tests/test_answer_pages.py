@@ -18,27 +18,32 @@ from tests.answer_table import box_spec, boxes
 NOT_VARIABLES = set(FUNCTIONS) | {"e", "pi", "^", "*", "/", "...", "…"}
 
 
-def page_box(site: Path, box: str) -> tuple[dict, str]:
-    """The spec of the box on its page and the text of the exercise that holds it."""
-    page = (site / boxes()[box]["page"]).read_text(encoding="utf-8")
-    found = re.search(r'class="answer-box" data-answer="([^"]*)"', page)
-    assert found, f"{boxes()[box]['page']} has no answer box"
+def page_box(site: Path, page_path: str, kind: str = "answer") -> tuple[dict, str]:
+    """The spec of the ``kind`` box ("answer" or "derivation") on a page and the text of the exercise that holds it."""
+    page = (site / page_path).read_text(encoding="utf-8")
+    found = re.search(rf'class="{kind}-box" data-{kind}="([^"]*)"', page)
+    assert found, f"{page_path} has no {kind} box"
     exercise = page[page.rfind('<div class="exercise', 0, found.start()) : found.start()]
     return json.loads(html.unescape(found[1])), exercise
 
 
-@pytest.mark.parametrize("box", list(boxes()))
-def test_every_name_the_exercise_offers_is_accepted_by_its_box(site, box):
-    spec, exercise = page_box(site, box)
+def assert_offered_names_accepted(spec: dict, exercise: str, declared: list[str]) -> None:
+    """The names an exercise tells the reader to use are the table's, and its box accepts every variable among them."""
     offered = set(re.findall(r'<span class="pre">([^<]*)</span>', exercise))
-    assert offered == set(boxes()[box]["declared"]), "the table's 'declared' names differ from the exercise's"
+    assert offered == set(declared), "the table's 'declared' names differ from the exercise's"
     refused = {name for name in offered - NOT_VARIABLES if name not in spec["names"]}
     assert not refused, f"the exercise offers {sorted(refused)}, which its box refuses"
 
 
 @pytest.mark.parametrize("box", list(boxes()))
+def test_every_name_the_exercise_offers_is_accepted_by_its_box(site, box):
+    spec, exercise = page_box(site, boxes()[box]["page"])
+    assert_offered_names_accepted(spec, exercise, boxes()[box]["declared"])
+
+
+@pytest.mark.parametrize("box", list(boxes()))
 def test_every_symbol_is_drawn_from_its_domain(site, box):
-    spec, _ = page_box(site, box)
+    spec, _ = page_box(site, boxes()[box]["page"])
     for name, (low, high) in boxes()[box].get("domain", {}).items():
         k = spec["variables"].index(name)
         assert all(low <= point[k] <= high for point in spec["points"]), name
@@ -47,7 +52,7 @@ def test_every_symbol_is_drawn_from_its_domain(site, box):
 @pytest.mark.parametrize("box", list(boxes()))
 def test_the_table_describes_the_box_on_the_page(site, box):
     """check_answer on the table's description of a box judges against the same points and values as the page."""
-    spec, _ = page_box(site, box)
+    spec, _ = page_box(site, boxes()[box]["page"])
     mine = box_spec(box)
     assert {k: spec[k] for k in ("version", "variables", "names", "shape", "points")} == {
         k: mine[k] for k in ("version", "variables", "names", "shape", "points")

@@ -4,41 +4,24 @@ checked against in Python."""
 
 from __future__ import annotations
 
-import html
-import json
-import re
-from pathlib import Path
-
 import pytest
 
 from tests.derivation_table import box_spec, boxes
-from tests.test_answer_pages import NOT_VARIABLES
+from tests.test_answer_pages import assert_offered_names_accepted, page_box
 
 IN_THE_BOOK = [name for name, box in boxes().items() if box["page"]]
 
 
-def page_box(site: Path, box: str) -> tuple[dict, str]:
-    """The spec of the derivation box on its page and the text of the exercise that holds it."""
-    page = (site / boxes()[box]["page"]).read_text(encoding="utf-8")
-    found = re.search(r'class="derivation-box" data-derivation="([^"]*)"', page)
-    assert found, f"{boxes()[box]['page']} has no derivation box"
-    exercise = page[page.rfind('<div class="exercise', 0, found.start()) : found.start()]
-    return json.loads(html.unescape(found[1])), exercise
-
-
 @pytest.mark.parametrize("box", IN_THE_BOOK)
 def test_every_name_the_exercise_offers_is_accepted_by_its_box(site, box):
-    spec, exercise = page_box(site, box)
-    offered = set(re.findall(r'<span class="pre">([^<]*)</span>', exercise))
-    assert offered == set(boxes()[box]["declared"]), "the table's 'declared' names differ from the exercise's"
-    refused = {name for name in offered - NOT_VARIABLES if name not in spec["names"]}
-    assert not refused, f"the exercise offers {sorted(refused)}, which its box refuses"
+    spec, exercise = page_box(site, boxes()[box]["page"], "derivation")
+    assert_offered_names_accepted(spec, exercise, boxes()[box]["declared"])
 
 
 @pytest.mark.parametrize("box", IN_THE_BOOK)
 def test_the_table_describes_the_box_on_the_page(site, box):
     """judge_derivation on the table's description of a box judges against the same points and values as the page."""
-    spec, _ = page_box(site, box)
+    spec, _ = page_box(site, boxes()[box]["page"], "derivation")
     mine = box_spec(box)
     keys = ("version", "kind", "variables", "names", "shape", "points")
     assert {k: spec[k] for k in keys} == {k: mine[k] for k in keys}
