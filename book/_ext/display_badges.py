@@ -93,9 +93,16 @@ def bound_displays(checks: list[dict]) -> set[str]:
     return bound
 
 
+def verifications(app: Sphinx, *, fresh: bool = False) -> tuple[dict[str, dict], list[dict], set[str]]:
+    """The book's displays, checks and bound displays, read from the ledger once a build (again if ``fresh``)."""
+    if fresh or not hasattr(app, "display_verifications"):
+        displays, checks = book_records(app)
+        app.display_verifications = displays, checks, bound_displays(checks)
+    return app.display_verifications
+
+
 def on_consistency(app: Sphinx, env) -> None:
-    displays, checks = book_records(app)
-    bound = bound_displays(checks)
+    displays, _, bound = verifications(app, fresh=True)  # every chapter has run by now
     executed = set(vl.chapters(app))
     for docname, glued in sorted(getattr(env, "glued_displays", {}).items()):
         if docname not in executed:
@@ -190,8 +197,7 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
     badges = list(doctree.findall(DisplayBadge))
     if not badges:
         return
-    displays, checks = book_records(app)
-    bound = bound_displays(checks)
+    displays, checks, bound = verifications(app)
     ledger_pages = sorted(getattr(app.env, "ledger_pages", set()))
     for badge in badges:
         key = badge["key"]
