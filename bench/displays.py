@@ -17,11 +17,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
 import display_badges
 import verification_ledger
 
-from checks.ledger import read_ledger
+from checks.ledger import Check, Display, Record, read_ledger
 from conftest import ROOT, toc_chapters
 
 
-def chapter_records(build: Path) -> dict[str, tuple[list[str], list[dict]]]:
+def chapter_records(build: Path) -> dict[str, tuple[list[str], list[Record]]]:
     """Per chapter: the keys its ``glue:math`` directives display, and its ledger records."""
     ledger = build / ".jupyter_cache" / "backprop-ledger"
     found = {}
@@ -36,12 +36,12 @@ def chapter_records(build: Path) -> dict[str, tuple[list[str], list[dict]]]:
 
 def main(build: Path) -> None:
     records = chapter_records(build)
-    checks = [r for _, rows in records.values() for r in rows if "display" not in r]
+    checks = [r for _, rows in records.values() for r in rows if isinstance(r, Check)]
     bound = display_badges.bound_displays(checks)
     print(f"{'chapter':<26}{'derived':>8}{'bound':>7}{'definitions':>13}{'mistakes':>10}")
     totals = [0, 0, 0, 0]
     for chapter, (shown, rows) in records.items():
-        kinds = {r["display"]: r["display_kind"] for r in rows if "display" in r}
+        kinds = {r.key: r.kind for r in rows if isinstance(r, Display)}
         displays = {k: kinds.get(k, "derived") for k in shown}  # glued without derivations.glue: unbound
         derived = [k for k, kind in displays.items() if kind == "derived"]
         row = [

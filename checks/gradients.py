@@ -8,6 +8,7 @@ torch implementation of the function, never on the claim itself.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -563,7 +564,7 @@ class _Settings:
 
 
 def _compare(
-    kind: str,
+    kind: ledger.Kind,
     variables: _Variables,
     *,
     claim_rows: list[list[sp.Expr]],
@@ -590,6 +591,15 @@ def _compare(
     n = variables.size
     fd_count = min(n, FD_MAX_COORDINATES)
 
+    # What the ledger records if a point disagrees; with the errors, once every point agreed.
+    failed = ledger.Check(
+        kind=kind,
+        quantity=variables.name,
+        wrt=tuple(variables.entry_names),
+        points=len(points),
+        passed=False,
+        displays=tuple(displays),
+    )
     max_abs = max_rel = max_normwise_rel = max_fd_rel = 0.0
     for index, values in enumerate(points):
         sym = claimed(values)
@@ -609,9 +619,7 @@ def _compare(
         fd_tol = fd_rtol * (np.maximum(np.abs(fd), np.abs(auto_c)) + scale)
         bad_fd = ~(np.abs(fd - auto_c) <= fd_tol) & (not on_kink)
         if bad_claim.any() or bad_fd.any():
-            ledger.record_check(
-                kind, variables.name, variables.entry_names, len(points), None, None, passed=False, displays=displays
-            )
+            ledger.record(failed)
             at_text = (
                 f"random point {index - len(at) + 1} of {len(points) - len(at)} (seed {seed})"
                 if index >= len(at)
@@ -649,17 +657,15 @@ def _compare(
         atol=atol,
         seed=seed,
     )
-    ledger.record_check(
-        kind,
-        variables.name,
-        variables.entry_names,
-        len(points),
-        max_abs,
-        max_rel,
-        passed=True,
-        max_normwise_rel=max_normwise_rel,
-        displays=displays,
-        independent=True,
+    ledger.record(
+        dataclasses.replace(
+            failed,
+            passed=True,
+            max_abs_error=max_abs,
+            max_rel_error=max_rel,
+            max_normwise_rel_error=max_normwise_rel,
+            independent=True,
+        )
     )
     return report
 

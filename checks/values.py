@@ -24,7 +24,33 @@ def assert_close(got: object, expected: object, *, name: str, rtol: float = 1e-9
     """
     # Linked to the displays either side was built from; independent when only one side was.
     got_from, expected_from = provenance.origins(got), provenance.origins(expected)
-    links = {"displays": got_from | expected_from, "independent": _independent(got, expected, got_from, expected_from)}
+    displays, independent = tuple(got_from | expected_from), _independent(got, expected, got_from, expected_from)
+    try:
+        size, max_abs, worst = _compare(got, expected, name=name, rtol=rtol, atol=atol)
+    except AssertionError:
+        # Recorded before it is raised: the ledger lists a mistake caught on purpose, or the failure that stops
+        # the build.
+        ledger.record(
+            ledger.Check(kind="value", quantity=name, passed=False, displays=displays, independent=independent)
+        )
+        raise
+    ledger.record(
+        ledger.Check(
+            kind="value",
+            quantity=name,
+            points=size,
+            max_abs_error=max_abs,
+            max_rel_error=worst,
+            passed=True,
+            displays=displays,
+            independent=independent,
+        )
+    )
+    return worst
+
+
+def _compare(got: object, expected: object, *, name: str, rtol: float, atol: float) -> tuple[int, float, float]:
+    """How many numbers were compared, the largest absolute and relative errors; AssertionError if they differ."""
     if _is_exact(got) and _is_exact(expected):
         got_m, expected_m = sp.Matrix(_as_sympy_matrix(got)), sp.Matrix(_as_sympy_matrix(expected))
         if got_m.shape != expected_m.shape:
@@ -34,8 +60,7 @@ def assert_close(got: object, expected: object, *, name: str, rtol: float = 1e-9
             i, j = next((i, j) for i in range(difference.rows) for j in range(difference.cols) if difference[i, j] != 0)
             where = _entry(i, j, got) if isinstance(got, sp.MatrixBase) or isinstance(expected, sp.MatrixBase) else ""
             raise AssertionError(f"{name}{where}: expected exactly {expected_m[i, j]}, got {got_m[i, j]}")
-        ledger.record_check("value", name, [], 1, 0.0, 0.0, passed=True, **links)
-        return 0.0
+        return 1, 0.0, 0.0
     g, e = _as_array(got, name), _as_array(expected, name)
     if g.shape != e.shape:
         raise AssertionError(f"{name}: expected shape {_shape(e)}, got shape {_shape(g)}")
@@ -55,10 +80,7 @@ def assert_close(got: object, expected: object, *, name: str, rtol: float = 1e-9
             f"(relative error {number(rel[index], 3)}, rtol {number(rtol)}, atol {number(atol)}){others}"
         )
     worst = float(np.max(rel)) if rel.size else 0.0
-    ledger.record_check(
-        "value", name, [], int(g.size), float(np.max(np.abs(g - e), initial=0.0)), worst, passed=True, **links
-    )
-    return worst
+    return int(g.size), float(np.max(np.abs(g - e), initial=0.0)), worst
 
 
 def _counted(index: tuple[int, ...]) -> str:

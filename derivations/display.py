@@ -39,10 +39,10 @@ class Equation:
 
 
 #: How a glued display stands in the book: derived (must be bound to a check), or declared exempt.
-DISPLAY_KINDS = ("derived", "definition", "mistake")
+DISPLAY_KINDS = ledger.DISPLAY_KINDS
 
 
-def glue(key: str, obj: object, *, display: bool = False, kind: str = "derived") -> None:
+def glue(key: str, obj: object, *, display: bool = False, kind: ledger.DisplayKind = "derived") -> None:
     """MyST-NB's ``glue``, which also tells the verification ledger what a display shows.
 
     A SymPy result (a :class:`~derivations.steps.Derivation`, an :class:`Equation`, an expression or a
@@ -59,7 +59,7 @@ def glue(key: str, obj: object, *, display: bool = False, kind: str = "derived")
     if shown is not None:
         provenance.register(key, *shown)
         steps = [s.method for s in obj.steps[1:]] if isinstance(obj, Derivation) else []
-        ledger.record_display(key, kind, steps)
+        ledger.record(ledger.Display(key=key, kind=kind, steps=tuple(ledger.Method(s) for s in steps)))
     elif kind != "derived":
         raise ValueError(f"glue({key!r}, kind={kind!r}): only a SymPy display can be declared a {kind}")
     myst_glue(key, obj, display=display)

@@ -181,10 +181,20 @@ def verify_equal(
     try:
         method = _verify(before, after, indices, domain, seed, prove)
     except StepError:
-        ledger.record_check("identity", name, [], 0, None, None, passed=False, displays=displays)
+        ledger.record(ledger.Check(kind="identity", quantity=name, passed=False, displays=tuple(displays)))
         raise
-    points = NUMERIC_POINTS if method == "numeric" else 0
-    ledger.record_check(f"identity ({method})", name, [], points, 0.0, 0.0, passed=True, displays=displays)
+    ledger.record(
+        ledger.Check(
+            kind="identity",
+            quantity=name,
+            method=ledger.Method(method),
+            points=NUMERIC_POINTS if method == "numeric" else 0,
+            max_abs_error=0.0,
+            max_rel_error=0.0,
+            passed=True,
+            displays=tuple(displays),
+        )
+    )
     return Verified(method, name)
 
 

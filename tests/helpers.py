@@ -8,9 +8,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
 
 import pytest
 import torch
+
+R = TypeVar("R")
 
 
 def message(error_type: type[BaseException], call: Callable, *args: object, **kwargs: object) -> str:
@@ -27,6 +30,16 @@ def extension(name: str) -> ModuleType:
         return importlib.import_module(name)
     finally:
         sys.path.pop(0)
+
+
+def recorded(monkeypatch: pytest.MonkeyPatch, record_type: type[R]) -> list[R]:
+    """The ledger records of ``record_type`` the code under test writes, kept here instead of written (those of
+    the other type are dropped)."""
+    from checks import ledger
+
+    found: list[R] = []
+    monkeypatch.setattr(ledger, "record", lambda entry: found.append(entry) if isinstance(entry, record_type) else None)
+    return found
 
 
 def square(t: torch.Tensor) -> torch.Tensor:

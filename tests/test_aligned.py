@@ -6,6 +6,7 @@ import sympy as sp
 from checks import ledger, provenance
 from derivations import glue
 from derivations.aligned import AlignedEquations
+from tests.helpers import recorded
 
 x, y = sp.symbols("x y", real=True)
 
@@ -20,7 +21,7 @@ def test_lines_are_typeset_from_their_objects_and_a_tuple_as_a_point():
 
 def test_glue_links_every_right_side_to_the_display(monkeypatch):
     provenance.forget()
-    monkeypatch.setattr(ledger, "record_display", lambda *args: None)
+    recorded(monkeypatch, ledger.Display)
     monkeypatch.setattr("myst_nb.glue", lambda key, obj, display: None)
     try:
         glue("eq-rows", AlignedEquations([[("a", x * y)], [("b", (sp.exp(x), y**2))]]))
@@ -38,7 +39,7 @@ w, x = sp.symbols("w x", real=True)
 def fresh(monkeypatch):
     provenance.forget()
     monkeypatch.setattr("myst_nb.glue", lambda key, obj, display: None)
-    monkeypatch.setattr(ledger, "record_display", lambda *args: None)
+    recorded(monkeypatch, ledger.Display)
     yield
     provenance.forget()
 

@@ -8,6 +8,7 @@ import torch
 from checks import assert_close, check_gradient, ledger, provenance
 from derivations import Derivation, Equation, glue, instantiate, vector_symbols, verify_equal
 from derivations.compact import CompactDerivation, expand_meaning
+from tests.helpers import recorded
 
 x, y = sp.symbols("x y", real=True)
 
@@ -21,10 +22,8 @@ def fresh():
 
 @pytest.fixture
 def records(monkeypatch):
-    """Every ledger.record_check call's keyword arguments, instead of writing the ledger."""
-    calls = []
-    monkeypatch.setattr(ledger, "record_check", lambda *args, **kwargs: calls.append(kwargs))
-    return calls
+    """Every check recorded, instead of written to the ledger."""
+    return recorded(monkeypatch, ledger.Check)
 
 
 def test_a_display_is_followed_through_sympys_operations():
@@ -75,16 +74,16 @@ def test_checks_record_the_displays_they_consumed_and_whether_the_reference_is_i
     provenance.register("eq-d", derivation.result)
     records.clear()
     check_gradient(lambda t: torch.sin(t) ** 2, [derivation.result], [x])
-    assert records[-1]["displays"] == {"eq-d"} and records[-1]["independent"] is True
+    assert records[-1].displays == ("eq-d",) and records[-1].independent is True
     check_gradient(lambda t: torch.sin(t) ** 2, [sp.sin(2 * x)], [x])
-    assert records[-1]["displays"] == frozenset()
+    assert records[-1].displays == ()
     verify_equal(derivation.result, sp.sin(2 * x), name="double angle")
-    assert records[-1]["displays"] == {"eq-d"}
+    assert records[-1].displays == ("eq-d",)
     value = derivation.result.subs(x, 0.7)
     assert_close(torch.sin(torch.tensor(0.7, dtype=torch.float64)) ** 2 * 0 + np.sin(1.4), value, name="v")
-    assert records[-1] == {"passed": True, "displays": {"eq-d"}, "independent": True}
+    assert (records[-1].passed, records[-1].displays, records[-1].independent) == (True, ("eq-d",), True)
     assert_close(value, derivation.result.subs(x, 0.7), name="the display against itself")
-    assert records[-1]["independent"] is False
+    assert records[-1].independent is False
 
 
 def test_a_shape_pytorch_returns_is_its_own_and_so_an_independent_reference(records):
@@ -97,18 +96,20 @@ def test_a_shape_pytorch_returns_is_its_own_and_so_an_independent_reference(reco
     assert provenance.origins(shape) == provenance.origins([shape, shape[-1:]]) == frozenset()
     assert_close([predicted], [shape[-1]], name="n_out")  # an int taken out of the shape is matched again
     assert_close([(predicted, predicted)], [shape], name="n_out")
-    assert [(c["displays"], c["independent"]) for c in records] == [({"eq-size"}, False), ({"eq-size"}, True)]
+    assert [(c.displays, c.independent) for c in records] == [(("eq-size",), False), (("eq-size",), True)]
 
 
 def test_glue_registers_a_sympy_display_and_records_its_kind_and_steps(monkeypatch):
-    displays, glued = [], []
-    monkeypatch.setattr(ledger, "record_display", lambda *args: displays.append(args))
+    displays, glued = recorded(monkeypatch, ledger.Display), []
     monkeypatch.setattr("myst_nb.glue", lambda key, obj, display: glued.append(key))
     d = Derivation(sp.Derivative(x**3, x), name="d").step(3 * x**2, "power rule")
     glue("eq-power", d)
     glue("eq-def", Equation("f(x)", x**3), kind="definition")
     glue("a-number", 42)
-    assert displays == [("eq-power", "derived", ["symbolic"]), ("eq-def", "definition", [])]
+    assert displays == [
+        ledger.Display(key="eq-power", kind="derived", steps=(ledger.Method.SYMBOLIC,)),
+        ledger.Display(key="eq-def", kind="definition"),
+    ]
     assert glued == ["eq-power", "eq-def", "a-number"]
     assert provenance.origins(3 * x**2) == {"eq-power"}
     with pytest.raises(ValueError, match="kind must be one of derived, definition, mistake"):
@@ -160,13 +161,13 @@ def test_a_tensor_against_a_display_is_independent_even_when_its_value_is_the_di
     computed = torch.exp(torch.tensor(0.5, dtype=torch.float64)) / 4  # to the last bit the display's value
     assert provenance.origins(computed) == {"eq-e"}
     assert_close(computed, claimed, name="e^x/4")
-    assert records[-1]["independent"] is True
+    assert records[-1].independent is True
     assert_close(float(claimed), claimed, name="the display against itself")
-    assert records[-1]["independent"] is False
+    assert records[-1].independent is False
 
 
 def test_a_derivation_is_linked_by_both_ends_of_its_chain(monkeypatch):
-    monkeypatch.setattr(ledger, "record_display", lambda *args: None)
+    recorded(monkeypatch, ledger.Display)
     monkeypatch.setattr("myst_nb.glue", lambda key, obj, display: None)
     g, b = sp.symbols("g beta_1", positive=True)
     d = Derivation((1 - b) * (g + b * g) / (1 - b**2), name="m̂₂").step(g, "1 - β² = (1 - β)(1 + β)")

@@ -29,11 +29,16 @@ from sphinx.application import Sphinx
 from sphinx.util import logging, texescape
 
 from checks.failures import number
+from checks.ledger import DERIVATIVE_KINDS, Check, Display, Method
 
 logger = logging.getLogger(__name__)
 
-NUMERIC_KINDS = {"gradient", "Jacobian", "Hessian"}
-STEP_METHODS = {"symbolic": "proved by SymPy", "numeric": "equal to 40 digits at 6 random points (50-digit arithmetic)"}
+STEP_METHODS = {
+    Method.SYMBOLIC: "proved by SymPy",
+    Method.NUMERIC: "equal to 40 digits at 6 random points (50-digit arithmetic)",
+}
+#: A check as a display's line lists it: the id of its row in the ledger, and the check.
+Anchored = tuple[str, Check]
 
 
 class DisplayBadge(nodes.General, nodes.Element):
@@ -64,25 +69,26 @@ def on_merge(app: Sphinx, env, docnames: Iterable[str], other) -> None:
 # ------------------------------------------------------------------------------------------ binding
 
 
-def book_records(app: Sphinx) -> tuple[dict[str, dict], list[dict]]:
+def book_records(app: Sphinx) -> tuple[dict[str, Display], list[Anchored]]:
     """Every chapter's glued displays (by key) and checks (each with its ledger row's anchor)."""
-    displays: dict[str, dict] = {}
-    checks: list[dict] = []
+    displays: dict[str, Display] = {}
+    checks: list[Anchored] = []
     for docname, (key, _) in vl.chapters(app).items():
         index = 0
         for row in vl.all_records(app, docname, key):
-            if "display" in row:
-                displays[row["display"]] = row
+            if isinstance(row, Display):
+                displays[row.key] = row
             else:
-                checks.append({**row, "anchor": vl.row_anchor(docname, index)})
+                checks.append((vl.row_anchor(docname, index), row))
                 index += 1
     return displays, checks
 
 
-def bound_displays(checks: list[dict]) -> set[str]:
+def bound_displays(checks: Iterable[Check]) -> set[str]:
     """The displays a passing independent check binds, and those passing identities connect to them."""
-    bound = {k for c in checks if c["passed"] and c.get("independent") for k in c.get("displays", [])}
-    links = [set(c["displays"]) for c in checks if c["passed"] and not c.get("independent") and c.get("displays")]
+    checks = list(checks)
+    bound = {k for c in checks if c.passed and c.independent for k in c.displays}
+    links = [set(c.displays) for c in checks if c.passed and not c.independent and c.displays]
     changed = True
     while changed:
         changed = False
@@ -93,12 +99,12 @@ def bound_displays(checks: list[dict]) -> set[str]:
     return bound
 
 
-def verifications(app: Sphinx, *, fresh: bool = False) -> tuple[dict[str, dict], list[dict], set[str]]:
+def verifications(app: Sphinx, *, fresh: bool = False) -> tuple[dict[str, Display], list[Anchored], set[str]]:
     """The book's displays, checks and bound displays, read from the ledger once a build (again if ``fresh``)."""
     if fresh or not hasattr(app, "display_verifications"):
         displays, checks = book_records(app)
-        app.display_verifications = displays, checks, bound_displays(checks)
-    return app.display_verifications
+        app.display_verifications = displays, checks, bound_displays(c for _, c in checks)  # type: ignore[attr-defined]
+    return app.display_verifications  # type: ignore[attr-defined]
 
 
 def on_consistency(app: Sphinx, env) -> None:
@@ -116,7 +122,7 @@ def on_consistency(app: Sphinx, env) -> None:
                     "is not derived)",
                     location=(docname, line),
                 )
-            elif record["display_kind"] == "derived" and key not in bound:
+            elif record.kind == "derived" and key not in bound:
                 logger.warning(
                     f"{docname}: derived display {key!r} is not bound to any check: no passing check "
                     "against autograd or a PyTorch value was built from it, nor from a display proved "
@@ -130,61 +136,61 @@ def on_consistency(app: Sphinx, env) -> None:
 # ------------------------------------------------------------------------------------------ the line
 
 
-def summary(display: dict | None, direct: list[dict], bound: bool) -> str:
+def summary(display: Display | None, direct: list[Check], bound: bool) -> str:
     """The one line under a display, in plain text."""
     if display is None:
         return ""
     parts = []
-    methods = Counter(display["steps"])
-    if display["steps"]:
-        how = [f"{methods[m]} {'symbolic' if m == 'symbolic' else 'at 50 digits'}" for m in ("symbolic", "numeric")]
+    methods = Counter(display.steps)
+    if display.steps:
+        how = [f"{methods[Method.SYMBOLIC]} symbolic", f"{methods[Method.NUMERIC]} at 50 digits"]
         detail = ", ".join(h for h in how if not h.startswith("0 "))
-        steps = len(display["steps"])
+        steps = len(display.steps)
         parts.append(f"{steps} step{'s' * (steps != 1)} verified ({detail})")
-    checks = [c for c in direct if c["passed"] and not c.get("expected_failure")]
-    caught = [c for c in direct if not c["passed"]]
-    numeric = [c for c in checks if c["kind"] in NUMERIC_KINDS and c.get("independent")]
-    values = [c for c in checks if c["kind"] == "value" and c.get("independent")]
+    checks = [c for c in direct if c.passed]
+    caught = [c for c in direct if c.expected_failure]
+    numeric = [c for c in checks if c.kind in DERIVATIVE_KINDS and c.independent]
+    values = [c for c in checks if c.kind == "value" and c.independent]
     if numeric:
-        points = max(c["points"] for c in numeric)
+        points = max(c.points for c in numeric)
         parts.append(f"autograd at {points} point{'s' * (points != 1)}")
     if values:
-        entries = sum(c["points"] for c in values)
+        entries = sum(c.points for c in values)
         parts.append(f"independent values ({entries} number{'s' * (entries != 1)})")
     if not numeric and not values and bound:
         parts.append("equal to a display checked against PyTorch")
-    worst = [c["max_rel_error"] for c in [*numeric, *values] if c.get("max_rel_error") is not None]
+    worst = [c.max_rel_error for c in [*numeric, *values] if c.max_rel_error is not None]
     if worst:
         parts.append(f"max rel. error {number(max(worst), 1)}")
-    if display["display_kind"] == "mistake":
+    if display.kind == "mistake":
         head = "✗ a quoted mistake" + (f", caught by {len(caught)} check{'s' * (len(caught) != 1)}" if caught else "")
         return " · ".join([head, *parts[1:]]) if parts else head
-    if display["display_kind"] == "definition":
+    if display.kind == "definition":
         return " · ".join(["Definition", *parts]) if parts else ""
     return "✓ " + " · ".join(parts) if parts else ""
 
 
-def details_html(display: dict, direct: list[dict], ledger_uri: str | None) -> str:
-    items = [f"<li>step {n}: {STEP_METHODS.get(m, m)}</li>" for n, m in enumerate(display["steps"], start=1)]
+def details_html(display: Display, direct: list[Anchored], ledger_uri: str | None) -> str:
+    items = [f"<li>step {n}: {STEP_METHODS[m]}</li>" for n, m in enumerate(display.steps, start=1)]
     # The checks against PyTorch first, then the identities and comparisons that link this display to others.
-    for c in sorted(direct, key=lambda c: not c.get("independent")):
-        if c["kind"].startswith("identity"):
-            what = c["quantity"]
-        elif c["kind"] == "value":
-            what = f"value of {c['quantity']}"
+    for anchor, c in sorted(direct, key=lambda item: not item[1].independent):
+        if c.kind == "identity":
+            what = c.quantity
+        elif c.kind == "value":
+            what = f"value of {c.quantity}"
         else:
-            what = f"{c['kind']} of {c['quantity']}" + (f" w.r.t. {', '.join(c['wrt'])}" if c["wrt"] else "")
-        if not c["passed"]:
-            result = "caught, as intended" if c.get("expected_failure") else "failed"
-        elif c["kind"] in NUMERIC_KINDS:
-            result = f"SymPy = autograd at {c['points']} points, max rel. error {_fmt(c['max_rel_error'])}"
-        elif c["kind"] == "value":
-            against = "values computed independently" if c.get("independent") else "values built from a display"
-            result = f"equal to {against} ({c['points']} numbers), max rel. error {_fmt(c['max_rel_error'])}"
+            what = f"{c.kind} of {c.quantity}" + (f" w.r.t. {', '.join(c.wrt)}" if c.wrt else "")
+        if not c.passed:
+            result = "caught, as intended" if c.expected_failure else "failed"
+        elif c.kind in DERIVATIVE_KINDS:
+            result = f"SymPy = autograd at {c.points} points, max rel. error {_fmt(c.max_rel_error)}"
+        elif c.kind == "value":
+            against = "values computed independently" if c.independent else "values built from a display"
+            result = f"equal to {against} ({c.points} numbers), max rel. error {_fmt(c.max_rel_error)}"
         else:
-            numeric = f"equal to 40 digits at {c['points']} random points"
-            result = "proved by SymPy" if "symbolic" in c["kind"] else numeric
-        link = f" (<a href='{ledger_uri}#{c['anchor']}'>ledger</a>)" if ledger_uri else ""
+            numeric = f"equal to 40 digits at {c.points} random points"
+            result = "proved by SymPy" if c.method is Method.SYMBOLIC else numeric
+        link = f" (<a href='{ledger_uri}#{anchor}'>ledger</a>)" if ledger_uri else ""
         items.append(f"<li>{html.escape(what)}: {html.escape(result)}{link}</li>")
     return "<ul>" + "".join(items) + "</ul>"
 
@@ -202,8 +208,8 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
     for badge in badges:
         key = badge["key"]
         display = displays.get(key)
-        direct = [c for c in checks if key in c.get("displays", [])]
-        line = summary(display, direct, key in bound)
+        direct = [(anchor, c) for anchor, c in checks if key in c.displays]
+        line = summary(display, [c for _, c in direct], key in bound)
         if not line:
             badge.replace_self([])
             continue

@@ -6,27 +6,40 @@ each check, keyed by that hash. After all chapters have been read, the build war
 ``-W``, fails — when a chapter with code has no records for its current code, or when more checks
 failed than the chapter has ``raises-exception`` cells (each may fail on purpose once; failures inside
 ``checks.expect_failure`` are on purpose too).
-The ``{verification-ledger}`` directive renders the table.
+The ``{verification-ledger}`` directive renders the ledger: its checks are built once as document nodes
+(a table of checks per chapter, each in a group that opens and closes), which the HTML writer renders as an
+index with a filter and the LaTeX writer as the PDF's tables.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
-import html
 import json
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jupytext
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.util import logging, texescape
+from sphinx.errors import NoUri
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from checks.ledger import CHAPTER_ENV, CODE_HASH_ENV, LEDGER_DIR_ENV, read_ledger
+from checks.ledger import (
+    CHAPTER_ENV,
+    CODE_HASH_ENV,
+    DERIVATIVE_KINDS,
+    LEDGER_DIR_ENV,
+    Check,
+    Method,
+    Record,
+    read_ledger,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -120,10 +133,10 @@ def display_targets(app: Sphinx) -> dict[str, dict[str, tuple[str, str]]]:
     import display_badges  # imports this module: imported when needed, not at the top
 
     displays, checks = display_badges.book_records(app)
-    bound = display_badges.bound_displays(checks)
-    direct: dict[str, list[dict]] = {}
-    for c in checks:
-        for key in c.get("displays", []):
+    bound = display_badges.bound_displays(c for _, c in checks)
+    direct: dict[str, list[Check]] = {}
+    for _, c in checks:
+        for key in c.displays:
             direct.setdefault(key, []).append(c)
     targets: dict[str, dict[str, tuple[str, str]]] = {}
     for docname, glued in getattr(app.env, "glued_displays", {}).items():
@@ -141,27 +154,27 @@ def chapters(app: Sphinx) -> dict[str, tuple[str, int]]:
     return dict(sorted(getattr(app.env, "ledger_read", {}).items()))
 
 
-def all_records(app: Sphinx, docname: str, key: str) -> list[dict]:
+def all_records(app: Sphinx, docname: str, key: str) -> list[Record]:
     """This chapter's records, checks and glued displays, labelled with its name (identical code shares them)."""
     try:
         found = read_ledger(ledger_dir(app), key)
     except ValueError as err:
         logger.warning(f"{docname}: {err}: run `make clean` and rebuild", location=docname)
         return []
-    return [{**r, "chapter": docname} for r in found]
+    return [dataclasses.replace(r, chapter=docname) for r in found]
 
 
-def records(app: Sphinx, docname: str, key: str) -> list[dict]:
+def records(app: Sphinx, docname: str, key: str) -> list[Check]:
     """This chapter's checks, in the order they ran."""
-    return [r for r in all_records(app, docname, key) if "display" not in r]
+    return [r for r in all_records(app, docname, key) if isinstance(r, Check)]
 
 
 def row_anchor(docname: str, index: int) -> str:
     """The id of a chapter's ``index``-th check in the ledger's table (0-based), which a display's line links to."""
-    return "check-" + re.sub(r"[^A-Za-z0-9_-]+", "-", docname).strip("-") + f"-{index + 1}"
+    return "check-" + _anchor_text(docname) + f"-{index + 1}"
 
 
-def on_consistency(app: Sphinx, env) -> None:
+def on_consistency(app: Sphinx, env: Any) -> None:
     for docname, (key, allowed) in chapters(app).items():
         found = records(app, docname, key)
         if not found:
@@ -170,13 +183,18 @@ def on_consistency(app: Sphinx, env) -> None:
                 location=docname,
             )
             continue
-        failed = [r for r in found if not r["passed"] and not r.get("expected_failure")]
+        failed = unexpected_failures(found)
         if len(failed) > allowed:
-            names = ", ".join(f"{r['kind']} of {r['quantity']}" for r in failed)
+            names = ", ".join(f"{r.kind} of {r.quantity}" for r in failed)
             logger.warning(
                 f"{docname}: {len(failed)} checks failed but only {allowed} cells are tagged raises-exception: {names}",
                 location=docname,
             )
+
+
+def unexpected_failures(found: list[Check]) -> list[Check]:
+    """The checks that failed where no failure was expected (a mistake caught on purpose is not one)."""
+    return [r for r in found if not r.passed and not r.expected_failure]
 
 
 def ledger_fingerprint(app: Sphinx) -> str:
@@ -188,7 +206,7 @@ def ledger_fingerprint(app: Sphinx) -> str:
     return digest.hexdigest()
 
 
-def on_env_updated(app: Sphinx, env) -> list[str]:
+def on_env_updated(app: Sphinx, env: Any) -> list[str]:
     fingerprint = ledger_fingerprint(app)
     if getattr(env, "ledger_fingerprint", None) == fingerprint:
         return []
@@ -196,7 +214,7 @@ def on_env_updated(app: Sphinx, env) -> list[str]:
     return sorted(getattr(env, "ledger_pages", set()))
 
 
-def book_order(env) -> list[str]:
+def book_order(env: Any) -> list[str]:
     """The documents in the order the book's table of contents gives them."""
     order: list[str] = []
 
@@ -209,59 +227,69 @@ def book_order(env) -> list[str]:
     return order
 
 
+def book_ledger(app: Sphinx) -> tuple[list[Check], dict[str, str]]:
+    """Every chapter's checks, chapter by chapter in the book's order, and the chapters' titles."""
+    place = {name: k for k, name in enumerate(book_order(app.env))}
+    recorded = sorted(chapters(app).items(), key=lambda item: place.get(item[0], len(place)))
+    rows = [r for name, (key, _) in recorded for r in records(app, name, key)]
+    titles = {name: app.env.titles[name].astext() for name, _ in recorded if name in app.env.titles}
+    if app.config.root_doc in titles:  # the root page's title is the book's
+        titles[app.config.root_doc] = "Introduction"
+    return rows, titles
+
+
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for placeholder in list(doctree.findall(LedgerPlaceholder)):
-        place = {name: k for k, name in enumerate(book_order(app.env))}
-        recorded = sorted(chapters(app).items(), key=lambda item: place.get(item[0], len(place)))
-        rows = [r for name, (key, _) in recorded for r in records(app, name, key)]
-        titles = {name: app.env.titles[name].astext() for name, _ in recorded if name in app.env.titles}
-        if app.config.root_doc in titles:  # the root page's title is the book's
-            titles[app.config.root_doc] = "Introduction"
-        if app.builder.format == "latex":
-            placeholder.replace_self(nodes.raw("", ledger_latex(rows, titles), format="latex"))
-        else:
-            chapter_uri = functools.partial(app.builder.get_relative_uri, docname)
-            ledger = ledger_html(rows, titles, chapter_uri, display_linker(app, docname))
-            placeholder.replace_self(nodes.raw("", ledger, format="html"))
+        rows, titles = book_ledger(app)
+        chapter_uri = functools.partial(app.builder.get_relative_uri, docname)
+        html = app.builder.format == "html"
+        placeholder.replace_self(ledger_nodes(rows, titles, chapter_uri, display_linker(app, docname), html=html))
         summary = ledger_summary(rows)
         (ledger_dir(app) / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
 
-def display_linker(app: Sphinx, here: str) -> Callable[[str, str], tuple[str, str] | None]:
-    """For a check of ``chapter`` built from display ``key``: the link from ``here`` to the display's line
-    and the display's name; the chapter's own display when several pages glue the same key."""
-    targets = display_targets(app)
+#: A display's name and the link to its verification line (None where the format has no target for it).
+DisplayLink = tuple[str | None, str]
 
-    def link(chapter: str, key: str) -> tuple[str, str] | None:
+
+def display_linker(app: Sphinx, here: str) -> Callable[[str, str], DisplayLink | None]:
+    """For a check of ``chapter`` built from display ``key``: the link from ``here`` to the display's line
+    and the display's name; the chapter's own display when several pages glue the same key. The PDF names
+    the display without a link: its verification line has no target there."""
+    targets = display_targets(app)
+    linked = app.builder.format == "html"
+
+    def link(chapter: str, key: str) -> DisplayLink | None:
         pages = targets.get(key, {})
         page = chapter if chapter in pages else next(iter(sorted(pages)), None)
         if page is None:
             return None
         badge, name = pages[page]
-        return f"{app.builder.get_relative_uri(here, page)}#{badge}", name
+        return (f"{app.builder.get_relative_uri(here, page)}#{badge}" if linked else None), name
 
     return link
 
 
-def ledger_summary(rows: list[dict]) -> dict:
-    numeric = [r for r in rows if r["passed"] and r["max_rel_error"] is not None and r["kind"] in NUMERIC_KINDS]
-    chapters: dict[str, dict] = {}
+def ledger_summary(rows: list[Check]) -> dict[str, Any]:
+    numeric = [r for r in rows if r.passed and r.max_rel_error is not None and r.kind in DERIVATIVE_KINDS]
+    chapters: dict[str, dict[str, Any]] = {}
     for r in rows:
         c = chapters.setdefault(
-            r["chapter"], {"checks": 0, "caught": 0, "max_rel_error": 0.0, "max_normwise_rel_error": None}
+            r.chapter, {"checks": 0, "caught": 0, "max_rel_error": 0.0, "max_normwise_rel_error": None}
         )
         c["checks"] += 1
-        c["caught"] += not r["passed"]
+        c["caught"] += r.expected_failure
     normwise = None
     for r in numeric:
-        c = chapters[r["chapter"]]
-        c["max_rel_error"] = max(c["max_rel_error"], r["max_rel_error"])
-        c["max_normwise_rel_error"] = _max_known(c["max_normwise_rel_error"], r.get("max_normwise_rel_error"))
-        normwise = _max_known(normwise, r.get("max_normwise_rel_error"))
+        c = chapters[r.chapter]
+        c["max_rel_error"] = max(c["max_rel_error"], r.max_rel_error)
+        c["max_normwise_rel_error"] = _max_known(c["max_normwise_rel_error"], r.max_normwise_rel_error)
+        normwise = _max_known(normwise, r.max_normwise_rel_error)
     return {
         "checks": len(rows),
-        "caught": sum(not r["passed"] for r in rows),
-        "max_rel_error_sympy_vs_autograd": max((r["max_rel_error"] for r in numeric), default=0.0),
+        "caught": sum(r.expected_failure for r in rows),
+        "failed": sum(not r.passed and not r.expected_failure for r in rows),
+        "max_rel_error_sympy_vs_autograd": max((r.max_rel_error or 0.0 for r in numeric), default=0.0),
         "max_normwise_rel_error_sympy_vs_autograd": normwise,
         "chapters": chapters,
     }
@@ -272,7 +300,6 @@ def _max_known(a: float | None, b: float | None) -> float | None:
     return b if a is None else (a if b is None else max(a, b))
 
 
-NUMERIC_KINDS = {"gradient", "Jacobian", "Hessian"}
 # Shown when the chapters' records come from an execution cache older than the normwise figure.
 UNKNOWN_NORMWISE = " (— : these chapters' cached runs predate the normwise figure; a clean build records it.)"
 
@@ -281,238 +308,294 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.1e}"
 
 
-def _totals(summary: dict, strong: Callable[[str], str]) -> str:
-    """The sentence above the tables: plain text, but for ``strong``, which marks up its figures."""
-    return (
-        f"{strong(str(summary['checks']))} checks ran while this book was built, "
-        f"in {len(summary['chapters'])} chapters; {strong(str(summary['caught']))} of them are mistakes "
-        "caught on purpose (cells that must fail). Largest relative error of a SymPy result against "
-        f"autograd: {strong(_fmt(summary['max_normwise_rel_error_sympy_vs_autograd']))} relative to the "
-        f"size of the whole result (normwise), {strong(_fmt(summary['max_rel_error_sympy_vs_autograd']))} "
-        "entry by entry (an entry that cancels large terms can lose a few of float64's digits)."
-        f"{UNKNOWN_NORMWISE if summary['max_normwise_rel_error_sympy_vs_autograd'] is None else ''}"
+# Names a check gets when the chapter gives it none: they say nothing, so a row leaves them out.
+DEFAULT_NAMES = {"f", "identity"}
+
+
+def describe(record: Check) -> tuple[str, str]:
+    """What a check compared, in words: (its subject, the comparison), e.g.
+    ("Gradient of L with respect to W, x", "SymPy vs autograd"); an identity's comparison is said by
+    :func:`figures` ("proved by SymPy")."""
+    kind, quantity = record.kind, record.quantity
+    named = quantity not in DEFAULT_NAMES
+    if kind in DERIVATIVE_KINDS:
+        subject = kind[0].upper() + kind[1:] + (f" of {quantity}" if named else "")
+        if record.wrt:
+            subject += " with respect to " + ", ".join(record.wrt)
+        return subject, "SymPy vs autograd"
+    if kind == "value":
+        against = "an independent computation" if record.independent else "another derived value"
+        return (quantity if named else "A value"), f"vs {against}"
+    return (quantity if named else "An identity"), ""
+
+
+def figures(record: Check) -> str:
+    """A check's outcome in a compact form: the verdict, how many points or numbers, the largest errors."""
+    if not record.passed:
+        refuted = "refuted by a counterexample, " if record.kind == "identity" else ""
+        return f"✗ {refuted}caught on purpose" if record.expected_failure else f"✗ {refuted}failed"
+    if record.method is Method.SYMBOLIC:
+        return "✓ proved by SymPy"
+    if record.method is Method.NUMERIC:
+        return f"✓ equal at {record.points} random points, 50 digits"
+    unit = "point" if record.kind in DERIVATIVE_KINDS else "number"
+    parts = [f"{record.points} {unit}{'s' * (record.points != 1)}", f"rel. error {_fmt(record.max_rel_error)}"]
+    if record.max_normwise_rel_error is not None:
+        parts.append(f"normwise {_fmt(record.max_normwise_rel_error)}")
+    return "✓ " + " · ".join(parts)
+
+
+# ------------------------------------------------------------------------------ the ledger as document nodes
+
+
+class LedgerFilter(nodes.General, nodes.Element):
+    """The filter above the groups: HTML only (ledger.js makes it work; the PDF has nothing to filter)."""
+
+
+class LedgerIndex(nodes.General, nodes.Element):
+    """Every chapter's group."""
+
+
+class LedgerChapter(nodes.General, nodes.Element):
+    """A chapter's group: its summary (title and figures), a link to the chapter, and its table of checks.
+    A ``<details>`` on the page, closed until the reader (or a link to one of its rows) opens it."""
+
+
+class LedgerSummary(nodes.General, nodes.Element):
+    """A group's heading: the chapter's title and its figures (``<summary>`` on the page)."""
+
+
+class LedgerChecks(nodes.table):
+    """A chapter's checks: a table (a row per check: what was checked, the result), which the LaTeX writer
+    renders as a table and the HTML writer as a list that wraps in a phone's column."""
+
+
+def _text(text: str, *classes: str) -> nodes.inline:
+    return nodes.inline(text, text, classes=list(classes))
+
+
+def _joined(parts: list[nodes.Node], separator: str = " · ") -> list[nodes.Node]:
+    joined: list[nodes.Node] = []
+    for part in parts:
+        if joined:
+            joined.append(nodes.Text(separator))
+        joined.append(part)
+    return joined
+
+
+def _totals(summary: dict[str, Any]) -> nodes.paragraph:
+    """The sentence above the groups, its figures in bold."""
+
+    def strong(text: object) -> nodes.strong:
+        return nodes.strong(str(text), str(text))
+
+    normwise = summary["max_normwise_rel_error_sympy_vs_autograd"]
+    failed = summary["failed"]
+    return nodes.paragraph(
+        "",
+        "",
+        strong(summary["checks"]),
+        nodes.Text(f" checks ran while this book was built, in {len(summary['chapters'])} chapters; "),
+        strong(summary["caught"]),
+        nodes.Text(" of them are mistakes caught on purpose (cells that must fail)"),
+        *([nodes.Text(", and "), strong(failed), nodes.Text(" failed")] if failed else []),
+        nodes.Text(". Largest relative error of a SymPy result against autograd: "),
+        strong(_fmt(normwise)),
+        nodes.Text(" relative to the size of the whole result (normwise), "),
+        strong(_fmt(summary["max_rel_error_sympy_vs_autograd"])),
+        nodes.Text(
+            " entry by entry (an entry that cancels large terms can lose a few of float64's digits)."
+            + (UNKNOWN_NORMWISE if normwise is None else "")
+        ),
+        classes=["ledger-totals"],
     )
 
 
-def ledger_html(
-    rows: list[dict],
+def _chapter_figures(c: dict[str, Any]) -> list[nodes.Node]:
+    """A group's figures: number of checks, those caught on purpose, the largest relative error."""
+    parts = [f"{c['checks']} check{'s' * (c['checks'] != 1)}"]
+    if c["caught"]:
+        parts.append(f"{c['caught']} caught on purpose")
+    parts.append(f"max rel. error {_fmt(c['max_rel_error'])}")
+    return _joined([_text(part, "ledger-nowrap") for part in parts])
+
+
+def _entry(*children: nodes.Node) -> nodes.entry:
+    return nodes.entry("", nodes.paragraph("", "", *children))
+
+
+def _check_row(record: Check, anchor: str, display_link: Callable[[str, str], DisplayLink | None]) -> nodes.row:
+    subject, comparison = describe(record)
+    what: list[nodes.Node] = [_text(subject, "ledger-subject")]
+    if comparison:
+        what.append(nodes.Text(f": {comparison}"))
+    links = [found for key in record.displays if (found := display_link(record.chapter, key))]
+    if links:
+        names: list[nodes.Node] = [
+            nodes.reference(name, name, refuri=href, internal=True) if href else nodes.Text(name)
+            for href, name in links
+        ]
+        label = f"display{'s' * (len(links) > 1)} "
+        what += [
+            nodes.Text(" · "),
+            nodes.inline("", "", nodes.Text(label), *_joined(names, ", "), classes=["ledger-displays"]),
+        ]
+    state = "passed" if record.passed else "caught" if record.expected_failure else "failed"
+    return nodes.row(
+        "",
+        _entry(*what),
+        _entry(nodes.Text(figures(record))),
+        ids=[anchor],
+        classes=["ledger-check", f"ledger-{state}"],
+    )
+
+
+def _checks_table(rows: list[nodes.row]) -> LedgerChecks:
+    group = nodes.tgroup("", cols=2)
+    group += [nodes.colspec(colwidth=68), nodes.colspec(colwidth=32)]
+    group += nodes.thead("", nodes.row("", _entry(nodes.Text("What was checked")), _entry(nodes.Text("Result"))))
+    group += nodes.tbody("", *rows)
+    return LedgerChecks("", group, classes=["ledger-checks", "longtable", "colwidths-given"])
+
+
+FILTER_HTML = (
+    # Hidden until ledger.js shows it: without JavaScript a filter would do nothing.
+    "<div class='ledger-filter' hidden><label for='ledger-filter-input'>Filter the checks</label>"
+    "<input type='search' id='ledger-filter-input' autocomplete='off' spellcheck='false' "
+    "aria-describedby='ledger-filter-hint ledger-filter-status'>"
+    "<p id='ledger-filter-hint' class='ledger-filter-hint'>Words to find in a check or its chapter's title, "
+    "e.g. <em>softmax Jacobian</em> or <em>on purpose</em>; the chapters with a match open.</p>"
+    "<p id='ledger-filter-status' class='ledger-filter-status' role='status'></p></div>"
+)
+
+
+def ledger_nodes(
+    rows: list[Check],
     titles: dict[str, str],
     chapter_uri: Callable[[str], str],
-    display_link: Callable[[str, str], tuple[str, str] | None] = lambda chapter, key: None,
-) -> str:
-    """The ledger as an index: the totals, a filter, then each chapter's checks in a collapsed group.
+    display_link: Callable[[str, str], DisplayLink | None] = lambda chapter, key: None,
+    *,
+    html: bool = True,
+) -> list[nodes.Node]:
+    """The ledger: the totals, a filter, then each chapter's checks in a group of its own.
 
     ``chapter_uri`` gives the link to a chapter's page; ``display_link(chapter, key)`` the link to a
     display's verification line (its badge) and the display's name, or None when it shows none.
-    Every row keeps its id (:func:`row_anchor`), which the badges link to.
+    Every row keeps its id (:func:`row_anchor`), which the badges link to. Only the sentence that says how
+    to read the groups depends on the format (``html``): the page's groups open and close.
     """
     summary = ledger_summary(rows)
-    head = f"<p class='ledger-totals'>{_totals(summary, lambda text: f'<strong>{text}</strong>')}</p>"
-    # Hidden until ledger.js shows it: without JavaScript a filter would do nothing.
-    search = (
-        "<div class='ledger-filter' hidden><label for='ledger-filter-input'>Filter the checks</label>"
-        "<input type='search' id='ledger-filter-input' autocomplete='off' spellcheck='false' "
-        "aria-describedby='ledger-filter-hint ledger-filter-status'>"
-        "<p id='ledger-filter-hint' class='ledger-filter-hint'>Words to find in a check or its chapter's title, "
-        "e.g. <em>softmax Jacobian</em> or <em>on purpose</em>; the chapters with a match open.</p>"
-        "<p id='ledger-filter-status' class='ledger-filter-status' role='status'></p></div>"
-    )
-    groups = []
-    by_chapter: dict[str, list[dict]] = {}
+    by_chapter: dict[str, list[Check]] = {}
     for r in rows:
-        by_chapter.setdefault(r["chapter"], []).append(r)
+        by_chapter.setdefault(r.chapter, []).append(r)
+    index = LedgerIndex(classes=["ledger-index"])
     for name, found in by_chapter.items():
-        c = summary["chapters"][name]
-        title = html.escape(titles.get(name, name))
-        items = "".join(_check_item(r, row_anchor(name, index), display_link) for index, r in enumerate(found))
-        groups.append(
-            f"<details class='ledger-chapter' id='ledger-{_anchor_text(name)}' data-chapter='{html.escape(name)}'>"
-            f"<summary><span class='ledger-chapter-title'>{title}</span> "
-            f"<span class='ledger-chapter-figures'>{_chapter_figures(c)}</span></summary>"
-            f"<p class='ledger-chapter-link'><a href='{chapter_uri(name)}'>Read the chapter: {title}</a></p>"
-            f"<ol class='ledger-checks'>{items}</ol></details>"
+        title = titles.get(name, name)
+        heading = LedgerSummary(
+            "",
+            nodes.strong(title, title, classes=["ledger-chapter-title"]),
+            nodes.Text(" "),
+            nodes.inline("", "", *_chapter_figures(summary["chapters"][name]), classes=["ledger-chapter-figures"]),
         )
+        group = LedgerChapter(
+            "", heading, ids=[f"ledger-{_anchor_text(name)}"], classes=["ledger-chapter"], chapter=name
+        )
+        try:
+            uri = chapter_uri(name)
+        except NoUri:  # a document the PDF leaves out
+            pass
+        else:
+            reference = nodes.reference("", f"Read the chapter: {title}", refuri=uri, internal=True)
+            group += nodes.paragraph("", "", reference, classes=["ledger-chapter-link"])
+        group += _checks_table([_check_row(r, row_anchor(name, k), display_link) for k, r in enumerate(found)])
+        index += group
     guide = (
-        "<p>Open a chapter to see its checks: what each compared with what, how closely, and the displays "
-        "it vouches for.</p>"
+        "Open a chapter to see its checks: what each compared with what, how closely, and the displays it vouches for."
+        if html
+        else "Every check, chapter by chapter: what each compared with what, how closely, and the displays it "
+        "vouches for."
     )
-    return head + guide + search + f"<div class='ledger-index'>{''.join(groups)}</div>"
+    return [_totals(summary), nodes.paragraph(guide, guide), LedgerFilter(), index]
 
 
 def _anchor_text(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
 
 
-def _chapter_figures(c: dict) -> str:
-    """A group's summary: number of checks, those caught on purpose, the largest relative error."""
-    parts = [f"{c['checks']} check{'s' * (c['checks'] != 1)}"]
-    if c["caught"]:
-        parts.append(f"{c['caught']} caught on purpose")
-    parts.append(f"max rel. error {_fmt(c['max_rel_error'])}")
-    return " · ".join(f"<span class='ledger-nowrap'>{part}</span>" for part in parts)
+# ------------------------------------------------------------------------------ how the writers render them
 
 
-# Names a check gets when the chapter gives it none: they say nothing, so a row leaves them out.
-DEFAULT_NAMES = {"f", "identity"}
+def _skip(self: Any, node: nodes.Element) -> None:
+    raise nodes.SkipNode
 
 
-def describe(record: dict) -> tuple[str, str]:
-    """What a check compared, in words: (its subject, the comparison), e.g.
-    ("Gradient of L with respect to W, x", "SymPy vs autograd"); an identity's comparison is said by
-    :func:`figures` ("proved by SymPy")."""
-    kind, quantity = record["kind"], record["quantity"]
-    named = quantity not in DEFAULT_NAMES
-    if kind in NUMERIC_KINDS:
-        subject = kind[0].upper() + kind[1:] + (f" of {quantity}" if named else "")
-        if record["wrt"]:
-            subject += " with respect to " + ", ".join(record["wrt"])
-        return subject, "SymPy vs autograd"
-    if kind == "value":
-        against = "an independent computation" if record.get("independent") else "another derived value"
-        return (quantity if named else "A value"), f"vs {against}"
-    if kind.startswith("identity"):
-        return (quantity if named else "An identity"), ""
-    return kind + (f" of {quantity}" if named else ""), ""
+def _nothing(self: Any, node: nodes.Element) -> None:
+    pass
 
 
-def figures(record: dict) -> str:
-    """A check's outcome in a compact form: the verdict, how many points or numbers, the largest errors."""
-    kind = record["kind"]
-    if not record["passed"]:
-        refuted = "refuted by a counterexample, " if kind == "identity" else ""
-        return f"✗ {refuted}caught on purpose" if record.get("expected_failure") else f"✗ {refuted}failed"
-    if kind == "identity (symbolic)":
-        return "✓ proved by SymPy"
-    if kind == "identity (numeric)":
-        return f"✓ equal at {record['points']} random points, 50 digits"
-    parts = []
-    if kind in NUMERIC_KINDS:
-        parts.append(f"{record['points']} point{'s' * (record['points'] != 1)}")
-    elif kind == "value":
-        parts.append(f"{record['points']} number{'s' * (record['points'] != 1)}")
-    if kind in NUMERIC_KINDS or kind == "value":
-        parts.append(f"rel. error {_fmt(record['max_rel_error'])}")
-        if record.get("max_normwise_rel_error") is not None:
-            parts.append(f"normwise {_fmt(record['max_normwise_rel_error'])}")
-    return "✓ " + " · ".join(parts) if parts else "✓ passed"
+def _html_filter(self: Any, node: LedgerFilter) -> None:
+    self.body.append(FILTER_HTML)
+    raise nodes.SkipNode
 
 
-def _check_item(record: dict, anchor: str, display_link: Callable[[str, str], tuple[str, str] | None]) -> str:
-    subject, comparison = describe(record)
-    links = [found for key in record.get("displays", []) if (found := display_link(record["chapter"], key))]
-    shown = ""
-    if links:
-        anchors = ", ".join(f"<a href='{href}'>{html.escape(text)}</a>" for href, text in links)
-        shown = f" · <span class='ledger-displays'>display{'s' * (len(links) > 1)} {anchors}</span>"
-    state = "passed" if record["passed"] else "caught"
-    sign = figures(record)
-    return (
-        f"<li id='{anchor}' class='ledger-check ledger-{state}'>"
-        f"<span class='ledger-what'><span class='ledger-subject'>{html.escape(subject)}</span>"
-        f"{': ' + html.escape(comparison) if comparison else ''}{shown}</span>"
-        f"<span class='ledger-figures'>{html.escape(sign)}</span></li>"
+def _html_open(tag: str, **attributes: str) -> Callable[[Any, nodes.Element], None]:
+    def visit(self: Any, node: nodes.Element) -> None:
+        found = {name: node[key] for name, key in attributes.items()}
+        self.body.append(self.starttag(node, tag, "", **found))
+
+    return visit
+
+
+def _html_close(tag: str) -> Callable[[Any, nodes.Element], None]:
+    def depart(self: Any, node: nodes.Element) -> None:
+        self.body.append(f"</{tag}>\n")
+
+    return depart
+
+
+def _html_checks(self: Any, node: LedgerChecks) -> None:
+    """The table as a list: a row per item, its cells side by side and wrapping (the header says nothing a
+    row does not)."""
+    self.body.append('<ol class="ledger-checks">\n')
+    for row in node.findall(nodes.row):
+        if isinstance(row.parent, nodes.thead):
+            continue
+        self.body.append(self.starttag(row, "li", ""))
+        for entry, role in zip(row.children, ("ledger-what", "ledger-figures"), strict=True):
+            self.body.append(f'<span class="{role}">')
+            for part in entry.children[0].children:  # the cell's paragraph, inline
+                part.walkabout(self)
+            self.body.append("</span>")
+        self.body.append("</li>\n")
+    self.body.append("</ol>\n")
+    raise nodes.SkipNode
+
+
+def _latex_summary(self: Any, node: LedgerSummary) -> None:
+    self.body.append("\n\\par\\medskip\\noindent ")
+
+
+def _latex_summary_end(self: Any, node: LedgerSummary) -> None:
+    self.body.append("\\par\\nopagebreak\n")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_node(LedgerPlaceholder, html=(_nothing, _nothing), latex=(_nothing, _nothing))
+    app.add_node(LedgerFilter, html=(_html_filter, _nothing), latex=(_skip, _nothing))
+    app.add_node(LedgerIndex, html=(_html_open("div"), _html_close("div")), latex=(_nothing, _nothing))
+    app.add_node(
+        LedgerChapter,
+        html=(_html_open("details", **{"data-chapter": "chapter"}), _html_close("details")),
+        latex=(_nothing, _nothing),
     )
-
-
-def _points(record: dict) -> str:
-    """How many points a check compared at; an identity SymPy proved, or refuted, says so instead of 0."""
-    if record["kind"] == "identity (symbolic)":
-        return "proved"
-    if record["kind"] == "identity" and not record["passed"]:
-        return "1 (counterexample)"
-    return str(record["points"])
-
-
-def _result(record: dict) -> str:
-    return "passed" if record["passed"] else "caught (expected failure)"
-
-
-def ledger_latex(rows: list[dict], titles: dict[str, str]) -> str:
-    """The ledger for the PDF: the totals, the table per chapter, and every check in a long table by chapter."""
-    summary = ledger_summary(rows)
-
-    def tex(text: str) -> str:
-        return texescape.escape(text, latex_engine="xelatex")
-
-    def bold(text: str) -> str:
-        return rf"\textbf{{{text}}}"
-
-    def row(*cells: str) -> str:
-        return " & ".join(cells) + " \\\\\n"
-
-    def long_table(columns: str, heading: str, body: str) -> str:
-        return (
-            rf"\begin{{longtable}}{{@{{}}{columns}@{{}}}}\toprule" + f"\n{heading}\\midrule\\endhead\n{body}"
-            r"\bottomrule\end{longtable}"
-        )
-
-    def wrapped(width: float, align: str = "raggedright") -> str:
-        return rf">{{\{align}\arraybackslash}}p{{{width}\linewidth}}"
-
-    def stacked(*lines: str) -> str:
-        return r"\shortstack[r]{" + r"\\".join(lines) + "}"
-
-    per_chapter = "".join(
-        row(
-            tex(titles.get(name, name)),
-            str(c["checks"]),
-            str(c["caught"]),
-            _fmt(c["max_normwise_rel_error"]),
-            _fmt(c["max_rel_error"]),
-        )
-        for name, c in summary["chapters"].items()
+    app.add_node(
+        LedgerSummary, html=(_html_open("summary"), _html_close("summary")), latex=(_latex_summary, _latex_summary_end)
     )
-    total = row(
-        "Total",
-        str(summary["checks"]),
-        str(summary["caught"]),
-        _fmt(summary["max_normwise_rel_error_sympy_vs_autograd"]),
-        _fmt(summary["max_rel_error_sympy_vs_autograd"]),
+    app.add_node(
+        LedgerChecks,
+        html=(_html_checks, _nothing),
+        latex=(lambda self, node: self.visit_table(node), lambda self, node: self.depart_table(node)),
     )
-    checks, chapter = [], None
-    for r in rows:
-        if r["chapter"] != chapter:
-            chapter = r["chapter"]
-            checks.append(rf"\multicolumn{{6}}{{@{{}}l}}{{{bold(tex(titles.get(chapter, chapter)))}}} \\*" + "\n")
-        numbers = [r["max_abs_error"], r.get("max_normwise_rel_error"), r["max_rel_error"]]
-        subject, comparison = describe(r)
-        if r["kind"].startswith("identity"):  # the page says how beside the verdict: "✓ proved by SymPy"
-            comparison = figures(r).removeprefix("✓ ").removeprefix("✗ ")
-        what = subject + (f": {comparison}" if comparison else "")
-        checks.append(row(tex(what), tex(_points(r)), *map(_fmt, numbers), _result(r)))
-    chapter_table = long_table(
-        f"{wrapped(0.36)}rrrr",
-        row(
-            "Chapter",
-            "Checks",
-            "Caught on purpose",
-            stacked(r"Largest rel.\ error", "vs autograd, normwise"),
-            stacked(r"\dots\ entry", "by entry"),
-        ),
-        per_chapter + "\\midrule\n" + total,
-    )
-    all_table = long_table(
-        f"{wrapped(0.5)}{wrapped(0.07, 'raggedleft')}rrr{wrapped(0.08)}",
-        row(
-            "What was checked",
-            "Points",
-            stacked("Max abs.", "error"),
-            stacked(r"Max rel.\ error,", "normwise"),
-            stacked(r"\dots\ entry", "by entry"),
-            "Result",
-        ),
-        "".join(checks),
-    )
-    return (
-        rf"\sphinxAtStartPar {_totals(summary, bold)}" + "\n\n"
-        rf"{{\footnotesize {chapter_table}}}" + "\n\n"
-        r"\sphinxAtStartPar Every check, chapter by chapter:" + "\n\n"
-        rf"{{\scriptsize\setlength{{\tabcolsep}}{{3pt}} {all_table}}}" + "\n"
-    )
-
-
-def setup(app: Sphinx) -> dict:
-    app.add_node(LedgerPlaceholder, html=(lambda self, node: None, lambda self, node: None))
     app.add_directive("verification-ledger", LedgerDirective)
     app.connect("builder-inited", on_builder_inited)
     app.connect("source-read", on_source_read)
@@ -522,5 +605,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-updated", on_env_updated)
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("html-page-context", on_page_context)
-    # env_version 5: the ledger links each check to its displays' equation ids; older environments are re-read.
-    return {"parallel_read_safe": False, "parallel_write_safe": True, "env_version": 5}
+    # env_version 6: records are read back as checks.ledger's types; older environments are re-read.
+    return {"parallel_read_safe": False, "parallel_write_safe": True, "env_version": 6}
