@@ -58,8 +58,9 @@ mutation: $(READY)
 serve: book
 	$(BIN)/python -m http.server --directory _build/html 8000
 
+# Style (ruff) and types (mypy over checks/, derivations/ and experiments/, configured in pyproject.toml).
 lint: $(READY)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 clean:
 	rm -rf _build

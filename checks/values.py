@@ -24,7 +24,7 @@ def assert_close(got: object, expected: object, *, name: str, rtol: float = 1e-9
     """
     # Linked to the displays either side was built from; independent when only one side was.
     got_from, expected_from = provenance.origins(got), provenance.origins(expected)
-    links = {"displays": got_from | expected_from, "independent": _independent(got, expected, got_from, expected_from)}
+    displays, independent = got_from | expected_from, _independent(got, expected, got_from, expected_from)
     if _is_exact(got) and _is_exact(expected):
         got_m, expected_m = sp.Matrix(_as_sympy_matrix(got)), sp.Matrix(_as_sympy_matrix(expected))
         if got_m.shape != expected_m.shape:
@@ -34,7 +34,7 @@ def assert_close(got: object, expected: object, *, name: str, rtol: float = 1e-9
             i, j = next((i, j) for i in range(difference.rows) for j in range(difference.cols) if difference[i, j] != 0)
             where = _entry(i, j, got) if isinstance(got, sp.MatrixBase) or isinstance(expected, sp.MatrixBase) else ""
             raise AssertionError(f"{name}{where}: expected exactly {expected_m[i, j]}, got {got_m[i, j]}")
-        ledger.record_check("value", name, [], 1, 0.0, 0.0, passed=True, **links)
+        ledger.record_check("value", name, [], 1, 0.0, 0.0, passed=True, displays=displays, independent=independent)
         return 0.0
     g, e = _as_array(got, name), _as_array(expected, name)
     if g.shape != e.shape:
@@ -56,7 +56,15 @@ def assert_close(got: object, expected: object, *, name: str, rtol: float = 1e-9
         )
     worst = float(np.max(rel)) if rel.size else 0.0
     ledger.record_check(
-        "value", name, [], int(g.size), float(np.max(np.abs(g - e), initial=0.0)), worst, passed=True, **links
+        "value",
+        name,
+        [],
+        int(g.size),
+        float(np.max(np.abs(g - e), initial=0.0)),
+        worst,
+        passed=True,
+        displays=displays,
+        independent=independent,
     )
     return worst
 
@@ -74,7 +82,7 @@ def _entry(i: int, j: int, value: object) -> str:
     return f", entry {_counted((i, j))}"
 
 
-def _shape(value: object) -> str:
+def _shape(value: sp.MatrixBase | np.ndarray) -> str:
     """A shape as the book writes a size: ``3 × 4``, ``a vector of 3``, ``a number``."""
     shape = tuple(value.shape)
     if len(shape) == 1:
@@ -107,7 +115,7 @@ def _as_sympy_matrix(value: object) -> sp.Matrix:
 
 
 def _as_array(value: object, name: str) -> np.ndarray:
-    # A tensor exists only if torch was imported; not importing it here saves 2 s for chapters without torch.
+    # A tensor exists only if torch was imported; chapters without torch never pay for importing it here.
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(value, torch.Tensor):
         value = value.detach().cpu().double().numpy()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import mpmath
 import numpy as np
@@ -29,11 +30,13 @@ NUMERIC_POINTS = 6
 #: ``simplify`` is only attempted below this operation count (it can take minutes on large expressions).
 SIMPLIFY_MAX_OPS = 400
 
-Expr = sp.Expr | sp.MatrixBase
+Expr: TypeAlias = sp.Expr | sp.MatrixBase
 
 
 class Verified(str):
     """How an identity was verified, ``"symbolic"`` or ``"numeric"``, shown in a page as one readable line."""
+
+    name: str
 
     def __new__(cls, method: str, name: str) -> Verified:
         verified = super().__new__(cls, method)
@@ -331,12 +334,12 @@ def _draw_integers(integers: list[sp.Symbol], indices: dict, rng: np.random.Gene
     at: dict[sp.Symbol, sp.Integer] = {}
     for s in [s for s in integers if s not in indices]:
         lo, hi = symbol_range(s)
-        at[s] = sp.Integer(int(rng.integers(max(lo, 1), hi + 1)))
+        at[s] = sp.Integer(int(rng.integers(max(int(lo), 1), int(hi) + 1)))
     for s in [s for s in integers if s in indices]:
         # A bound's size may be absent from both sides (index l ≤ d where only m appears): draw it too.
         for size in sorted(sp.sympify(indices[s]).free_symbols - set(at), key=str):
             lo, hi = symbol_range(size)
-            at[size] = sp.Integer(int(rng.integers(max(lo, 1), hi + 1)))
+            at[size] = sp.Integer(int(rng.integers(max(int(lo), 1), int(hi) + 1)))
         bound = int(sp.sympify(indices[s]).subs(at))
         at[s] = sp.Integer(int(rng.integers(1, bound + 1)))
     return at

@@ -10,7 +10,7 @@ warnings until they are fixed.
 Worth its one private read (``app._warncount``: Sphinx counts warnings nowhere public, and sets the failing
 status code only after ``build-finished``): without it, a second ``make book`` said "build succeeded" over
 a dangling reference (tests/test_book.py builds a broken book twice). Rebuilding every page each time
-(``-E``) would do the same at the cost of the 2.4 s no-op build; a line in the Makefile would miss builds
+(``-E``) would do the same at the cost of the no-op build; a line in the Makefile would miss builds
 run with ``jupyter-book build`` directly, as the tests run them.
 """
 
