@@ -22,12 +22,13 @@ array of floats (a reference computed by torch is an array and stays unlinked).
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import sympy as sp
+
+from checks.compat import evalf_mixin, lambdify_module
 
 Keys = frozenset[str]
 
@@ -217,11 +218,11 @@ def _follow_sympy() -> None:
     if _following:
         return
     _following = True
-    classes = {*_subclasses(sp.Basic), *_subclasses(sp.MatrixBase), *_subclasses(sp.core.evalf.EvalfMixin)}
+    classes = {*_subclasses(sp.Basic), *_subclasses(sp.MatrixBase), *_subclasses(evalf_mixin())}
     for cls in classes - set(_subclasses(sp.Number)):  # a number is matched by its value, not followed
         for name in _FOLLOWED:
             method = cls.__dict__.get(name)
             if callable(method) and not getattr(method, "__wrapped_by_provenance__", False):
                 setattr(cls, name, _followed(method))
-    module: Any = sys.modules["sympy.utilities.lambdify"]  # the module, which its own function's name hides
+    module: Any = lambdify_module()
     module.lambdify = sp.lambdify = _lambdified(module.lambdify)

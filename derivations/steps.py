@@ -17,6 +17,7 @@ import numpy as np
 import sympy as sp
 
 from checks import ledger, provenance
+from checks.compat import float_as_mpf
 from checks.failures import StepError
 from checks.points import describe_point, kink_expressions, sample_points, symbol_range
 from derivations.printing import latex
@@ -357,7 +358,7 @@ def _evaluate(expr: Expr, values: dict) -> list | None:
             return None
         re, im = v.as_real_imag()
         with mpmath.workdps(DIGITS):
-            re, im = mpmath.mpf(sp.Float(re, DIGITS)._mpf_), mpmath.mpf(sp.Float(im, DIGITS)._mpf_)
+            re, im = float_as_mpf(sp.Float(re, DIGITS)), float_as_mpf(sp.Float(im, DIGITS))
             if abs(im) > TOLERANCE * max(abs(re), 1):
                 return None
         out.append(re)

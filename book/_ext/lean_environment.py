@@ -14,12 +14,13 @@ the saved registry holds no page and that every solution still names its exercis
 
 from __future__ import annotations
 
+from compat import exercise_registry
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 
 def detach_exercise_nodes(app: Sphinx, env: BuildEnvironment) -> None:
-    for entry in getattr(env, "sphinx_exercise_registry", {}).values():
+    for entry in exercise_registry(env).values():
         node = entry["node"]
         if node.parent is not None:
             node = entry["node"] = node.deepcopy()  # a copy has no parent

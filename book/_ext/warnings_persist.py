@@ -18,13 +18,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from compat import warning_count
 from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     # Exactly when Sphinx will fail the build for its warnings (Sphinx.build: `_warncount and keep_going`,
     # which -W --keep-going sets); there is no public count. A build without -W keeps its environment.
-    if getattr(app, "_warncount", 1) and app.keep_going:  # should Sphinx rename it: discard, never pass a warned build
+    count = warning_count(app)
+    if (count is None or count > 0) and app.keep_going:  # no count to read: discard, never pass a warned build
         Path(app.doctreedir, ENV_PICKLE_FILENAME).unlink(missing_ok=True)
 
 
