@@ -20,7 +20,7 @@ TEST_WORKERS ?= 2
 # the chapters from that cache, so each chapter executes once.
 test: $(READY) chromium lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) book
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests checks derivations experiments
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests checks derivations experiments tools
 
 # The browser tests use Debian's chromium. As root, `make test` installs it (and says so first); without root the
 # browser tests are skipped (and say why).
@@ -35,7 +35,7 @@ pdf: $(READY) texlive
 	rm -rf _build/latex
 	$(BIN)/jupyter-book build . --builder pdflatex $(BUILD_FLAGS)
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
-	$(BIN)/python -m tests.pdf_check
+	$(BIN)/python -m tools.pdf_check
 
 # Debian's TeX Live for `make pdf` (and poppler-utils for its check). As root it installs what is missing (and says so
 # first); without root it says what to install.
@@ -58,8 +58,9 @@ mutation: $(READY)
 serve: book
 	$(BIN)/python -m http.server --directory _build/html 8000
 
+# Style (ruff) and types (mypy over checks/, derivations/ and experiments/, configured in pyproject.toml).
 lint: $(READY)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 clean:
 	rm -rf _build

@@ -18,16 +18,15 @@ import sys
 import time
 from pathlib import Path
 from types import ModuleType
-from unittest import mock
 
 import jupytext
 import nbval.plugin
 import pytest
 import yaml
 from filelock import FileLock
-from xdist.scheduler import LoadScopeScheduling
 
 from checks import ledger
+from tests.compat import ScopeScheduling, nbval_reads
 
 ROOT = Path(__file__).resolve().parent
 collect_ignore_glob = ["_build/*", ".venv/*"]
@@ -40,7 +39,11 @@ def book_extension(name: str) -> ModuleType:
         spec = importlib.util.spec_from_file_location(name, ROOT / "book" / "_ext" / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-        spec.loader.exec_module(module)
+        sys.path.insert(0, str(ROOT / "book" / "_ext"))  # where an extension finds the others (compat)
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.pop(0)
     return sys.modules[name]
 
 
@@ -70,7 +73,7 @@ class MystNotebook(nbval.plugin.IPyNbFile):
 
     def collect(self):
         notebook = jupytext.read(self.path)
-        with mock.patch.object(nbval.plugin.nbformat, "read", lambda *args, **kwargs: notebook):
+        with nbval_reads(notebook):
             self.cells = list(super().collect())
         yield from self.cells
 
@@ -131,13 +134,13 @@ def pytest_collect_file(file_path: Path, parent):
     return None
 
 
-class ChapterScheduling(LoadScopeScheduling):
+class ChapterScheduling(ScopeScheduling):
     """pytest-xdist scheduling: a chapter's cells share one kernel, so they go to one worker; any other test goes alone.
 
     (``--dist loadgroup`` would do this with marks, but pytest-xdist 3.8 cannot rename pytest 9's node ids.)
     """
 
-    def _split_scope(self, nodeid: str) -> str:
+    def scope(self, nodeid: str) -> str:
         path = nodeid.split("::", 1)[0]
         return path if path.endswith(".md") else nodeid
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from checks.answers import answer_parser, judge_derivation
 from tests import derivation_table
-from tests.layout import CHROMIUM, CHROMIUM_ARGS, serve
+from tools.layout import CHROMIUM, CHROMIUM_ARGS, serve
 
 RUNS = 7
 TARGET_S = 0.2

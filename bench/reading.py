@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from conftest import toc_chapters
-from tests.layout import CHROMIUM, CHROMIUM_ARGS, ROOT, serve
+from tools.layout import CHROMIUM, CHROMIUM_ARGS, ROOT, serve
 
 REFERENCE = "book/references.html"
 THROTTLE = 4

@@ -8,6 +8,7 @@
 """
 
 import importlib
+from typing import TYPE_CHECKING
 
 # Exported names and the modules that define them. They are imported on first use (PEP 562), so that
 # light users of the package, such as the book's Sphinx extension reading checks.ledger, need not
@@ -27,6 +28,20 @@ _EXPORTS = {
     "assert_close": "checks.values",
 }
 __all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # the names __getattr__ gives, as a type checker sees them (``import x as x`` re-exports)
+    from checks.answers import AnswerSyntaxError as AnswerSyntaxError
+    from checks.answers import AnswerVerdict as AnswerVerdict
+    from checks.answers import DerivationVerdict as DerivationVerdict
+    from checks.answers import check_answer as check_answer
+    from checks.answers import check_derivation as check_derivation
+    from checks.expected import expect_failure as expect_failure
+    from checks.failures import GradientMismatch as GradientMismatch
+    from checks.gradients import CheckReport as CheckReport
+    from checks.gradients import check_gradient as check_gradient
+    from checks.gradients import check_hessian as check_hessian
+    from checks.gradients import check_jacobian as check_jacobian
+    from checks.values import assert_close as assert_close
 
 
 def __getattr__(name: str) -> object:

@@ -13,8 +13,10 @@ import functools
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import sympy as sp
 import torch
 
@@ -23,8 +25,8 @@ from checks.compiled import compile_numeric
 from checks.failures import GradientMismatch, digits_to_tell_apart, number
 from checks.points import clear_of_kinks, describe_point, kink_expressions, sample_points, symbol_name
 
-Wrt = sp.Symbol | sp.MatrixBase
-Claim = sp.Basic | sp.MatrixBase | int | float
+Wrt: TypeAlias = sp.Symbol | sp.MatrixBase
+Claim: TypeAlias = sp.Basic | sp.MatrixBase | int | float
 
 #: Finite differences (central, step ~ eps^(1/3) ≈ 6e-6) are accurate to about 1e-10 relative;
 #: the tolerance leaves room for curvature and cancellation.
@@ -103,7 +105,7 @@ def check_gradient(
     rtol: float = 1e-9,
     atol: float = 1e-12,
     name: str = "f",
-    at: Sequence[Mapping[Wrt, object]] = (),
+    at: Sequence[Mapping[Wrt, npt.ArrayLike]] = (),
     domain: Mapping[sp.Symbol, tuple[float, float]] | None = None,
     avoid_kinks: bool = True,
     kinks: Sequence[sp.Expr] = (),
@@ -158,7 +160,7 @@ def check_jacobian(
     rtol: float = 1e-9,
     atol: float = 1e-12,
     name: str = "f",
-    at: Sequence[Mapping[Wrt, object]] = (),
+    at: Sequence[Mapping[Wrt, npt.ArrayLike]] = (),
     domain: Mapping[sp.Symbol, tuple[float, float]] | None = None,
     avoid_kinks: bool = True,
     kinks: Sequence[sp.Expr] = (),
@@ -230,7 +232,7 @@ def check_hessian(
     rtol: float = 1e-9,
     atol: float = 1e-12,
     name: str = "f",
-    at: Sequence[Mapping[Wrt, object]] = (),
+    at: Sequence[Mapping[Wrt, npt.ArrayLike]] = (),
     domain: Mapping[sp.Symbol, tuple[float, float]] | None = None,
     avoid_kinks: bool = True,
     kinks: Sequence[sp.Expr] = (),
@@ -298,7 +300,10 @@ class _Variables:
     def build(cls, wrt: Sequence[Wrt], name: str) -> _Variables:
         if isinstance(wrt, (sp.Basic, sp.MatrixBase)) or not isinstance(wrt, Sequence) or not wrt:
             raise ValueError("wrt must be a non-empty list of Symbols and/or Matrices of Symbols, e.g. [x] or [W, b]")
-        shapes, symbols, labels, entry_names = [], [], [], []
+        shapes: list[tuple[int, ...]] = []
+        symbols: list[sp.Symbol] = []
+        labels: list[str] = []
+        entry_names: list[str] = []
         for k, entry in enumerate(wrt):
             if isinstance(entry, sp.Symbol):
                 shapes.append(())
@@ -405,7 +410,7 @@ class _Variables:
         parts = [(torch.zeros_like(t) if g is None else g).detach().reshape(-1).numpy() for g, t in zip(grads, tensors)]
         return np.concatenate(parts)
 
-    def point_values(self, point: Mapping[Wrt, object]) -> np.ndarray:
+    def point_values(self, point: Mapping[Wrt, npt.ArrayLike]) -> np.ndarray:
         """An explicit point (``{Symbol: value}`` or ``{Matrix: array}``) as a flat array."""
         values: dict[sp.Symbol, float] = {}
         for key, value in point.items():
@@ -415,7 +420,7 @@ class _Variables:
                     raise ValueError(f"the point gives {array.size} values for a Matrix with {len(key)} entries")
                 values.update(zip(key, array.reshape(-1)))
             else:
-                values[key] = float(value)
+                values[key] = float(np.asarray(value, dtype=float))
         missing = [str(s) for s in self.symbols if s not in values]
         if missing:
             raise ValueError(f"an explicit point gives no value for {missing}")
@@ -557,7 +562,7 @@ class _Settings:
     seed: int
     rtol: float
     atol: float
-    at: Sequence[Mapping[Wrt, object]]
+    at: Sequence[Mapping[Wrt, npt.ArrayLike]]
     domain: Mapping[sp.Symbol, tuple[float, float]] | None
     avoid_kinks: bool
     kinks: Sequence[sp.Expr]

@@ -121,7 +121,7 @@ def sample_points(
     return points
 
 
-def clear_of_kinks(kink_values: Callable | None, values: Sequence[float]) -> bool:
+def clear_of_kinks(kink_values: Callable | None, values: Sequence[float] | np.ndarray) -> bool:
     """Whether every kink expression (``kink_values(*values)``, a list) is at least KINK_MARGIN from zero there."""
     if kink_values is None:
         return True

@@ -22,11 +22,13 @@ array of floats (a reference computed by torch is an array and stays unlinked).
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 import sympy as sp
+
+from checks.compat import evalf_mixin, lambdify_module
 
 Keys = frozenset[str]
 
@@ -59,8 +61,8 @@ def origins(obj: object) -> Keys:
         return _union(origins(item) for item in obj)
     # Numbers (an array, a tensor) count as built from displays only if every telling entry was: a value
     # computed independently (by torch, say) may equal a display's value by chance, but not in every entry.
-    found = [_value_origins(v) for v in _floats(obj) if _plain_float(v) is not None]
-    return _union(found) if found and all(found) else frozenset()
+    by_value = [_value_origins(v) for v in _floats(obj) if _plain_float(v) is not None]
+    return _union(by_value) if by_value and all(by_value) else frozenset()
 
 
 def _is_torch_shape(obj: object) -> bool:
@@ -135,7 +137,7 @@ def _floats(obj: object) -> list[float]:
     if isinstance(obj, float | int | np.number):
         return [float(obj)]
     try:
-        array = np.asarray(obj.detach().cpu().numpy() if hasattr(obj, "detach") else obj, dtype=float)  # type: ignore[union-attr]
+        array = np.asarray(obj.detach().cpu().numpy() if hasattr(obj, "detach") else obj, dtype=float)
     except (TypeError, ValueError):
         return []
     return [float(v) for v in array.ravel()] if array.size <= 1_000_000 else []
@@ -194,13 +196,14 @@ def _lambdified(lambdify: Callable) -> Callable:
     return make
 
 
-_FOLLOWED = ("subs", "xreplace", "replace", "rewrite", "doit", "simplify", "evalf", "n", "__float__", "expand")
-_FOLLOWED += ("factor", "applyfunc", "as_explicit", "transpose", "diff")
+_FOLLOWED: tuple[str, ...] = ("subs", "xreplace", "replace", "rewrite", "doit", "simplify", "evalf", "n", "__float__")
+_FOLLOWED += ("expand", "factor", "applyfunc", "as_explicit", "transpose", "diff")
 
 
 def _subclasses(cls: type) -> list[type]:
     found = [cls]
-    for sub in cls.__subclasses__():
+    subclasses: list[type] = cls.__subclasses__()
+    for sub in subclasses:
         found.extend(_subclasses(sub))
     return found
 
@@ -215,11 +218,11 @@ def _follow_sympy() -> None:
     if _following:
         return
     _following = True
-    classes = {*_subclasses(sp.Basic), *_subclasses(sp.MatrixBase), *_subclasses(sp.core.evalf.EvalfMixin)}
+    classes = {*_subclasses(sp.Basic), *_subclasses(sp.MatrixBase), *_subclasses(evalf_mixin())}
     for cls in classes - set(_subclasses(sp.Number)):  # a number is matched by its value, not followed
         for name in _FOLLOWED:
             method = cls.__dict__.get(name)
             if callable(method) and not getattr(method, "__wrapped_by_provenance__", False):
                 setattr(cls, name, _followed(method))
-    module = sys.modules["sympy.utilities.lambdify"]  # the module, which its own function's name hides
+    module: Any = lambdify_module()
     module.lambdify = sp.lambdify = _lambdified(module.lambdify)

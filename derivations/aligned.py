@@ -9,6 +9,7 @@ from any of them is linked to the display.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
 
 import sympy as sp
 
@@ -16,7 +17,7 @@ from derivations.display import Equation
 from derivations.printing import latex
 
 #: A right side: a SymPy expression or explicit matrix, or a tuple of expressions shown as ``(a, b)``.
-Side = sp.Basic | sp.MatrixBase | tuple[sp.Basic, ...]
+Side: TypeAlias = sp.Basic | sp.MatrixBase | tuple[sp.Basic, ...]
 
 
 class AlignedEquations(Equation):
@@ -41,7 +42,7 @@ class AlignedEquations(Equation):
         lines: Sequence[Sequence[tuple[str, Side]]],
         *,
         at: Mapping[sp.Basic, object] | None = None,
-        **latex_options: object,
+        **latex_options: Any,
     ) -> None:
         self.lines = [list(line) for line in lines]
         if not any(self.lines):

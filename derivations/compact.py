@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from typing import Any
 
 import sympy as sp
 
@@ -52,7 +53,7 @@ class CompactDerivation(Derivation):
     Matrix([[22]])
     """
 
-    def __init__(self, start: sp.Basic, *, meaning: Mapping[sp.Basic, sp.Basic], name: str, **kwargs: object) -> None:
+    def __init__(self, start: sp.Basic, *, meaning: Mapping[sp.Basic, sp.Basic], name: str, **kwargs: Any) -> None:
         self.meaning = dict(meaning)
         super().__init__(self.explicit(start), name=name, **kwargs)
         self.shown: list[sp.Basic] = [start]

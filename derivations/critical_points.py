@@ -62,7 +62,7 @@ def classify(eigenvalues: Iterable[object], *, tol: float = 0.0) -> str:
     return INCONCLUSIVE
 
 
-def _sign(value: object, tol: float) -> int:
+def _sign(value: sp.Basic | float, tol: float) -> int:
     if isinstance(value, sp.Basic) and not value.has(sp.Float):
         if value.is_zero:
             return 0

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 import sympy as sp
 from sympy import stats
 
+from checks.compat import print_argument
 from derivations.compact import CompactDerivation, expand_meaning
 from derivations.indexed import instantiate
 
@@ -32,7 +33,7 @@ class Expect(sp.Function):
     nargs = 1
 
     def _latex(self, printer: sp.printing.latex.LatexPrinter, exp: str | None = None) -> str:
-        printed = rf"\mathbb{{E}}\left[{printer._print(self.args[0])}\right]"
+        printed = rf"\mathbb{{E}}\left[{print_argument(printer, self.args[0])}\right]"
         return f"{printed}^{{{exp}}}" if exp else printed
 
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
-from mpmath.libmp import prec_to_dps
 
+from checks.compat import digits_of_precision, print_argument
 from derivations.compact import abbreviate, expand_meaning
 from derivations.symbols import matrix_symbols
 
@@ -65,7 +65,7 @@ class _Activation(sp.Function):
     def _eval_evalf(self, prec):
         if not self.args[0].is_number:
             return None
-        return self.closed_form(self.args[0]).evalf(prec_to_dps(prec))
+        return self.closed_form(self.args[0]).evalf(digits_of_precision(prec))
 
     def _eval_is_real(self):
         return self.args[0].is_real
@@ -74,7 +74,7 @@ class _Activation(sp.Function):
         return True if self.positive_on_reals and self.args[0].is_real else None
 
     def _latex(self, printer, exp=None):
-        base = rf"{self.latex_name}\left({printer._print(self.args[0])}\right)"
+        base = rf"{self.latex_name}\left({print_argument(printer, self.args[0])}\right)"
         return base if exp is None else rf"{base}^{{{exp}}}"
 
 

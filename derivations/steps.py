@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import mpmath
 import numpy as np
 import sympy as sp
 
 from checks import ledger, provenance
+from checks.compat import float_as_mpf
 from checks.failures import StepError
 from checks.points import describe_point, kink_expressions, sample_points, symbol_range
 from derivations.printing import latex
@@ -29,11 +31,13 @@ NUMERIC_POINTS = 6
 #: ``simplify`` is only attempted below this operation count (it can take minutes on large expressions).
 SIMPLIFY_MAX_OPS = 400
 
-Expr = sp.Expr | sp.MatrixBase
+Expr: TypeAlias = sp.Expr | sp.MatrixBase
 
 
 class Verified(str):
     """How an identity was verified, ``"symbolic"`` or ``"numeric"``, shown in a page as one readable line."""
+
+    name: str
 
     def __new__(cls, method: str, name: str) -> Verified:
         verified = super().__new__(cls, method)
@@ -341,12 +345,12 @@ def _draw_integers(integers: list[sp.Symbol], indices: dict, rng: np.random.Gene
     at: dict[sp.Symbol, sp.Integer] = {}
     for s in [s for s in integers if s not in indices]:
         lo, hi = symbol_range(s)
-        at[s] = sp.Integer(int(rng.integers(max(lo, 1), hi + 1)))
+        at[s] = sp.Integer(int(rng.integers(max(int(lo), 1), int(hi) + 1)))
     for s in [s for s in integers if s in indices]:
         # A bound's size may be absent from both sides (index l ≤ d where only m appears): draw it too.
         for size in sorted(sp.sympify(indices[s]).free_symbols - set(at), key=str):
             lo, hi = symbol_range(size)
-            at[size] = sp.Integer(int(rng.integers(max(lo, 1), hi + 1)))
+            at[size] = sp.Integer(int(rng.integers(max(int(lo), 1), int(hi) + 1)))
         bound = int(sp.sympify(indices[s]).subs(at))
         at[s] = sp.Integer(int(rng.integers(1, bound + 1)))
     return at
@@ -364,7 +368,7 @@ def _evaluate(expr: Expr, values: dict) -> list | None:
             return None
         re, im = v.as_real_imag()
         with mpmath.workdps(DIGITS):
-            re, im = mpmath.mpf(sp.Float(re, DIGITS)._mpf_), mpmath.mpf(sp.Float(im, DIGITS)._mpf_)
+            re, im = float_as_mpf(sp.Float(re, DIGITS)), float_as_mpf(sp.Float(im, DIGITS))
             if abs(im) > TOLERANCE * max(abs(re), 1):
                 return None
         out.append(re)

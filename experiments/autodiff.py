@@ -17,11 +17,14 @@ same operations, so one function of its inputs runs in either mode.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import numpy as np
 
 from checks import assert_close
+
+if TYPE_CHECKING:
+    import torch
 
 Array = np.ndarray
 
@@ -47,6 +50,12 @@ def _softmax(a: Array, axis: int) -> Array:
 
 class _Arithmetic:
     """The operators both modes derive from their own ``+`` and ``×``."""
+
+    if TYPE_CHECKING:  # each mode defines these two; the rest follow from them
+
+        def __add__(self, other: Self | float) -> Self: ...
+
+        def __mul__(self, other: Self | float) -> Self: ...
 
     def __neg__(self) -> Self:
         return self * -1.0
@@ -276,7 +285,7 @@ def forward_gradient(f: Callable[..., Dual], inputs: Sequence[Array]) -> tuple[l
 
 def check_against_autograd(
     engine_f: Callable[..., Tensor],
-    torch_f: Callable[..., object],
+    torch_f: Callable[..., torch.Tensor],
     inputs: Mapping[str, object],
     *,
     name: str = "f",

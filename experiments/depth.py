@@ -80,6 +80,7 @@ def deep_stack(
     torch.manual_seed(seed)  # nn.init draws from torch's global generator
     with torch.no_grad():
         for layer in stack.layers:
+            assert isinstance(layer, nn.Linear)  # what DeepStack builds; narrows layer.weight to a tensor
             init(layer.weight)
     return stack
 
@@ -109,8 +110,8 @@ def _backward(stack: DeepStack, x: torch.Tensor, seed: int) -> tuple[list, list,
     weights = [layer.weight for layer in stack.layers]
     grads = torch.autograd.grad((upstream * out).sum(), inputs + weights, allow_unused=True)
     h_grads, w_grads = grads[: len(inputs)], grads[len(inputs) :]
-    h_grads = [upstream if g is None else g for g in h_grads]  # the output's gradient is the upstream one
-    return record, h_grads, list(w_grads)
+    # The output's gradient is the upstream one.
+    return record, [upstream if g is None else g for g in h_grads], list(w_grads)
 
 
 def input_gradients(stack: DeepStack, x: torch.Tensor, *, seed: int) -> list[torch.Tensor]:

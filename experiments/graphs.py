@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 
 #: Colours by node kind: what the reader feeds in, what is learned, what is computed, the result.
@@ -153,7 +155,7 @@ def _text(value: object, fmt: str) -> str:
 
 
 # A number above or below a node hides the stretch of an arrow that passes behind it, so it stays readable.
-ON_TOP = {"zorder": 2, "bbox": {"fc": "white", "ec": "none", "pad": 0.5}}
+ON_TOP: dict[str, Any] = {"zorder": 2, "bbox": {"fc": "white", "ec": "none", "pad": 0.5}}
 
 
 def draw_graph(
@@ -168,7 +170,7 @@ def draw_graph(
     figsize: tuple[float, float] | None = None,
     downward: bool = False,
     label_size: float | None = None,
-) -> plt.Figure:
+) -> Figure | SubFigure:
     """Draw ``graph``: boxes for nodes (coloured by kind), arrows for edges, and, when given, each node's
     forward value (green, above) and the output's derivative with respect to it (red, below).
 
@@ -187,6 +189,7 @@ def draw_graph(
     ys = [p[1] for p in pos.values()]
     if ax is None:
         width = figsize or (2.0 + 1.9 * (max(xs) - min(xs) + 1), 1.0 + 1.25 * (max(ys) - min(ys) + 1))
+        fig: Figure | SubFigure
         fig, ax = plt.subplots(figsize=width)
     else:
         fig = ax.figure

@@ -116,7 +116,7 @@ def train(
         loss, accuracy = evaluate(model, x, y)
         history.train_loss.append(loss)
         history.train_accuracy.append(accuracy)
-        if x_test is not None:
+        if x_test is not None and y_test is not None:  # both or neither, checked above
             loss, accuracy = evaluate(model, x_test, y_test)
             history.test_loss.append(loss)
             history.test_accuracy.append(accuracy)
@@ -161,7 +161,8 @@ def train_by_evaluations(
 
     while len(losses) < budget:
         before = len(losses)
-        optimizer.step(closure)
+        # torch's annotation says the closure returns a float; its optimizers take (and return) the loss tensor.
+        optimizer.step(closure)  # type: ignore[arg-type]
         if len(losses) == before:
             raise RuntimeError(f"{type(optimizer).__name__}.step evaluated no gradient: pass the closure through")
     return losses[:budget]

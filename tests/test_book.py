@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -197,10 +198,24 @@ def test_every_solution_names_its_numbered_exercise(site):
     assert total > 20, total
 
 
+def _would_run(target: str) -> str:
+    """The commands ``make <target>`` would run here (``make -n``: printed, not run)."""
+    result = subprocess.run(["make", "-n", "-C", str(ROOT), target], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, f"make {target}: {result.stderr}"
+    return result.stdout
+
+
 def test_readme_commands_are_what_ci_runs():
+    commands = [line.split("#")[0].strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert [c for c in commands if c and c.startswith(("make", "python", "pytest"))] == ["make test"]
     readme = (ROOT / "README.md").read_text()
-    assert "make book" in readme and "make test" in readme
-    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    targets = sorted(set(re.findall(r"^\s*make (\w+)", readme, flags=re.M)))
+    assert {"book", "test"} <= set(targets), targets
+    for target in targets:
+        _would_run(target)  # every target the README gives exists
+    ci = _would_run("test")
+    for step in ("ruff check", "ruff format --check", "mypy", "-m pytest -n 2 book", "-m pytest -n 2 tests"):
+        assert step in ci, f"make test does not run {step!r}; it runs:\n{ci}"
 
 
 @pytest.mark.parametrize("pin", ["torch==2.13.0", "jupyter-book==1.0.4.post1"])

@@ -19,9 +19,10 @@ import pytest
 
 from checks.answers import TIME_LIMIT, judge, judge_derivation
 from conftest import toc_chapters
-from tests import accessibility, answer_table, derivation_table, layout
+from tests import answer_table, derivation_table
 from tests.conftest import ROOT
-from tests.layout import CHROMIUM, CHROMIUM_ARGS, wait_for_typesetting
+from tools import accessibility, layout
+from tools.layout import CHROMIUM, CHROMIUM_ARGS, wait_for_typesetting
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,

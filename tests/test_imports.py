@@ -1,7 +1,8 @@
 """The packages import one way: experiments and derivations may import checks, checks imports neither.
 
 Read from the source (every ``import`` statement, also those inside functions), so a cycle is found
-even where Python would happen to resolve it at run time.
+even where Python would happen to resolve it at run time. Imports under ``if TYPE_CHECKING:`` never run:
+they are what a type checker reads, and are left out.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ def module_name(path: Path, root: Path) -> str:
 def imported_modules(path: Path, modules: set[str]) -> set[str]:
     """The project modules that ``path`` imports (``from checks import ledger`` is ``checks.ledger``)."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for block in [n for n in ast.walk(tree) if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"]:
+        block.body = []
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

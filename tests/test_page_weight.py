@@ -12,7 +12,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from tests.helpers import extension
-from tests.layout import serve
+from tools.layout import serve
 
 icon_font = extension("icon_font")
 

@@ -1,11 +1,11 @@
-"""The PDF check (tests/pdf_check.py) on tiny texts: pdfinfo and pdftotext output, LaTeX's log and .aux, HTML."""
+"""The PDF check (tools/pdf_check.py) on tiny texts: pdfinfo and pdftotext output, LaTeX's log and .aux, HTML."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests import pdf_check
 from tests.conftest import ROOT
+from tools import pdf_check
 
 LOG = """\
 Package hyperref Warning: Token not allowed in a PDF string (Unicode):

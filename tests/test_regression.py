@@ -19,12 +19,22 @@ from experiments.regression import (
 THETA = np.array([0.5, -1.0, 2.0])
 
 
-def test_linear_data_is_seeded_and_shaped():
-    a, b = linear_data(30, THETA, seed=4), linear_data(30, THETA, seed=4)
-    assert a.X.shape == (30, 3) and a.y.shape == (30,)
+def test_linear_data_is_x_theta_plus_noise_of_the_requested_size():
+    exact = linear_data(30, THETA, seed=4, noise=0.0)
+    assert exact.X.shape == (30, 3) and exact.y.shape == (30,)
+    assert np.all(exact.X[:, 0] == 1.0), "the intercept column comes first"
+    np.testing.assert_allclose(exact.y, exact.X @ THETA, rtol=1e-15)
+    noisy = linear_data(4000, THETA, seed=4, noise=0.5, feature_mean=3.0)
+    assert np.std(noisy.y - noisy.X @ THETA) == pytest.approx(0.5, rel=0.05)
+    assert np.mean(noisy.X[:, 1:]) == pytest.approx(3.0, abs=0.05)
+    assert np.std(noisy.X[:, 1:]) == pytest.approx(1.0, rel=0.05)
+
+
+def test_linear_data_is_drawn_from_its_seed():
+    a, b, c = (linear_data(30, THETA, seed=s) for s in (4, 4, 5))
     np.testing.assert_array_equal(a.X, b.X)
     np.testing.assert_array_equal(a.y, b.y)
-    assert np.all(a.X[:, 0] == 1.0)
+    assert not np.array_equal(a.X, c.X) and not np.array_equal(a.y, c.y), "another seed, other data"
 
 
 def test_outliers_shift_exactly_that_many_targets():
@@ -72,11 +82,19 @@ def test_full_batch_sgd_reaches_the_closed_form_and_large_steps_diverge():
     assert diverging[-1] > 1e3 * diverging[0]
 
 
-def test_minibatch_sgd_is_seeded():
+def test_a_minibatch_step_follows_the_rows_its_seed_draws():
+    """From θ = 0, one step on one row i gives θ = lr·yᵢ·xᵢ (the gradient of ½(xᵢθ − yᵢ)² is −yᵢxᵢ there)."""
     data = linear_data(50, THETA, seed=0)
-    a, _ = train_sgd(data.X, data.y, lr=0.05, steps=50, batch_size=5, seed=3)
-    b, _ = train_sgd(data.X, data.y, lr=0.05, steps=50, batch_size=5, seed=3)
-    np.testing.assert_array_equal(a, b)
+    candidates = 0.05 * data.y[:, None] * data.X
+    rows = []
+    for seed in range(6):
+        theta, _ = train_sgd(data.X, data.y, lr=0.05, steps=1, batch_size=1, seed=seed)
+        matches = np.flatnonzero(np.all(np.isclose(candidates, theta, rtol=1e-12, atol=0.0), axis=1))
+        assert matches.size >= 1, f"seed {seed}: θ = {theta} is no step on a single row"
+        rows.append(int(matches[0]))
+        again, _ = train_sgd(data.X, data.y, lr=0.05, steps=1, batch_size=1, seed=seed)
+        np.testing.assert_array_equal(theta, again)
+    assert len(set(rows)) > 1, f"six seeds all drew row {rows[0]}"
 
 
 def test_l1_solvers_agree_and_the_lp_interpolates_d_points():

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from html import escape
 
+from compat import HideCodeCellNode
 from docutils import nodes
-from myst_nb.sphinx_ import HideCodeCellNode
 from sphinx.application import Sphinx
 
 

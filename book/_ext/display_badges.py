@@ -23,8 +23,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 import verification_ledger as vl
+from compat import PasteMathDirective
 from docutils import nodes
-from myst_nb.ext.glue.directives import PasteMathDirective
 from sphinx.application import Sphinx
 from sphinx.util import logging, texescape
 

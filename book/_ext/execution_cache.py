@@ -15,7 +15,7 @@ discarded in the same way and every chapter runs against the code as it is.
 Worth its coupling to jupyter-cache (its on-disk layout: ``global.db``, ``executed/<key>/base.ipynb``):
 without it a damaged cache crashed the build or served outputs no check produced (tests/test_faults.py).
 It costs a no-op build almost nothing: a notebook whose bytes match the checksum recorded by the last
-finished build is not parsed again (parsing and hashing all 24 took 0.7 s).
+finished build is not parsed again (bench/README.md, "Measured behind the extensions").
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import sqlite3
 from pathlib import Path
 
 import nbformat
-from jupyter_cache.cache.main import JupyterCacheBase
+from compat import CacheBundleIn, JupyterCacheBase, cache_database, executed_notebook, read_myst_notebook
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
@@ -45,7 +45,7 @@ def _sha256(data: bytes) -> str:
 
 
 def _hashkeys(cache: Path) -> list[str]:
-    with sqlite3.connect(cache / "global.db") as db:
+    with sqlite3.connect(cache_database(cache)) as db:
         (status,) = db.execute("PRAGMA integrity_check").fetchone()
         if status != "ok":
             raise sqlite3.DatabaseError(status)
@@ -54,7 +54,7 @@ def _hashkeys(cache: Path) -> list[str]:
 
 def problems(cache: Path) -> list[str]:
     """What is wrong with the cache at ``cache`` (empty if it is sound or absent)."""
-    if not (cache / "global.db").exists():
+    if not cache_database(cache).exists():
         return []
     try:
         keys = _hashkeys(cache)
@@ -68,7 +68,7 @@ def problems(cache: Path) -> list[str]:
     found = []
     hasher = JupyterCacheBase(cache)  # hashes as MyST-NB does; its database is opened only if used, and it is not
     for key in keys:
-        path = cache / "executed" / key / "base.ipynb"
+        path = executed_notebook(cache, key)
         if not path.exists():
             found.append(f"the notebook for {key} is missing")
             continue
@@ -105,7 +105,7 @@ def code_hash(root: Path) -> str:
 
 def stale(cache: Path, root: Path) -> list[str]:
     """Why the cache's outputs no longer follow from the book's code (empty if they do, or there is no cache)."""
-    if not (cache / "global.db").exists():
+    if not cache_database(cache).exists():
         return []
     stamp = cache / CODE_STAMP
     recorded = json.loads(stamp.read_text()).get("code") if stamp.exists() else None
@@ -141,13 +141,7 @@ def store_executed(root: Path, chapter: Path, outputs: list[list[dict]], seconds
     notebook is read from the chapter as MyST-NB reads it, so it has the key the build will look for.
     The caller must hold a lock: two processes adding to jupyter-cache's database at once could clash.
     """
-    from jupyter_cache.base import CacheBundleIn
-    from myst_nb.core.read import read_myst_markdown_notebook
-    from myst_parser.config.main import MdParserConfig
-
-    notebook = read_myst_markdown_notebook(
-        chapter.read_text(encoding="utf-8"), config=MdParserConfig(), add_source_map=True, path=chapter
-    )
+    notebook = read_myst_notebook(chapter.read_text(encoding="utf-8"), chapter)
     cells = [c for c in notebook.cells if c.cell_type == "code"]
     if len(cells) != len(outputs):
         raise ValueError(f"{chapter.name}: {len(outputs)} cells ran, but MyST-NB reads {len(cells)}")
@@ -162,15 +156,15 @@ def store_executed(root: Path, chapter: Path, outputs: list[list[dict]], seconds
     # would otherwise read as tampered with, and the whole cache would be discarded.
     checksums_file = cache / CHECKSUMS
     checksums = json.loads(checksums_file.read_text()) if checksums_file.exists() else {}
-    checksums[record.hashkey] = _sha256((cache / "executed" / record.hashkey / "base.ipynb").read_bytes())
+    checksums[record.hashkey] = _sha256(executed_notebook(cache, record.hashkey).read_bytes())
     checksums_file.write_text(json.dumps(checksums, indent=1))
     (cache / CODE_STAMP).write_text(json.dumps({"code": code_hash(root)}))
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     cache = cache_dir(app)
-    if exception is None and (cache / "global.db").exists():
-        checksums = {key: _sha256((cache / "executed" / key / "base.ipynb").read_bytes()) for key in _hashkeys(cache)}
+    if exception is None and cache_database(cache).exists():
+        checksums = {key: _sha256(executed_notebook(cache, key).read_bytes()) for key in _hashkeys(cache)}
         (cache / CHECKSUMS).write_text(json.dumps(checksums, indent=1))
         (cache / CODE_STAMP).write_text(json.dumps({"code": code_hash(Path(app.srcdir))}))
 

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from compat import exercise_enumerable_node, exercise_latex_number_reference, exercise_registry
 from docutils import nodes
 from sphinx.addnodes import number_reference
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.transforms.post_transforms import SphinxPostTransform
-from sphinx_exercise.nodes import exercise_enumerable_node, exercise_latex_number_reference
 
 STYLE = Path(__file__).parent / "latex" / "backprop.sty"
 ANSWER_BOX = 'class="answer-box"'
@@ -105,7 +105,7 @@ class ExerciseReferences(SphinxPostTransform):
     formats = ("latex",)
 
     def run(self, **kwargs) -> None:
-        registry = getattr(self.env, "sphinx_exercise_registry", {})
+        registry = exercise_registry(self.env)
         for reference in list(self.document.findall(number_reference)):
             label = reference.get("refuri", "").rpartition("#")[2]
             if isinstance(registry.get(label, {}).get("node"), exercise_enumerable_node):

@@ -1,7 +1,7 @@
 """Sphinx extension: the book's mathematics is typeset when the book is built, not in the reader's browser.
 
 A chapter carries 100–250 equations. Typeset by MathJax in the browser, a phone with a slow CPU showed
-them 6–11 s after the page (measured at 390 × 844 with the CPU throttled 4×). Here Sphinx writes each
+them seconds after the page (bench/README.md, "Measured behind the extensions"). Here Sphinx writes each
 formula as TeX, as its ``mathjax`` renderer does, and when the build finishes MathJax 3 itself
 (``mathjax-full`` from npm, run by Node through ``typeset_math.js``) turns every formula of every
 written page into SVG with hidden MathML for screen readers. Each page carries one hidden ``<svg>`` with

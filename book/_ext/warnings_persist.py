@@ -10,7 +10,7 @@ warnings until they are fixed.
 Worth its one private read (``app._warncount``: Sphinx counts warnings nowhere public, and sets the failing
 status code only after ``build-finished``): without it, a second ``make book`` said "build succeeded" over
 a dangling reference (tests/test_book.py builds a broken book twice). Rebuilding every page each time
-(``-E``) would do the same at the cost of the 2.4 s no-op build; a line in the Makefile would miss builds
+(``-E``) would do the same at the cost of the no-op build; a line in the Makefile would miss builds
 run with ``jupyter-book build`` directly, as the tests run them.
 """
 
@@ -18,13 +18,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from compat import warning_count
 from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     # Exactly when Sphinx will fail the build for its warnings (Sphinx.build: `_warncount and keep_going`,
     # which -W --keep-going sets); there is no public count. A build without -W keeps its environment.
-    if getattr(app, "_warncount", 1) and app.keep_going:  # should Sphinx rename it: discard, never pass a warned build
+    count = warning_count(app)
+    if (count is None or count > 0) and app.keep_going:  # no count to read: discard, never pass a warned build
         Path(app.doctreedir, ENV_PICKLE_FILENAME).unlink(missing_ok=True)
 
 

@@ -2,7 +2,7 @@
 
 Used by ``tests/test_browser.py``; also runnable on a built site while writing a chapter::
 
-    .venv/bin/python -m tests.layout _build/html book/log_sum_exp.html
+    .venv/bin/python -m tools.layout _build/html book/log_sum_exp.html
 
 prints, for 1280 px and 390 px, every display wider than its column, every equation number that
 overlaps its formula, every inline formula cut off at the end of its line, and whether the page scrolls

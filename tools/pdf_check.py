@@ -1,6 +1,6 @@
 """Proof that the PDF is the whole book; `make pdf` runs it after building the PDF and the HTML book::
 
-    .venv/bin/python -m tests.pdf_check
+    .venv/bin/python -m tools.pdf_check
 
 It fails, saying what is wrong, when the PDF has fewer than ``MIN_PAGES`` pages; when a reference is
 unresolved ("??" in its text, or an undefined reference or citation in LaTeX's log); when a glyph was

@@ -3,7 +3,7 @@
 axe-core comes from npm (pinned in package-lock.json) and is injected from ``node_modules``: nothing is
 fetched. Used by ``tests/test_browser.py``; also runnable on a built site, for the counts by rule::
 
-    .venv/bin/python -m tests.accessibility _build/html
+    .venv/bin/python -m tools.accessibility _build/html
 
 A page is scanned with everything a reader can open opened (every ``<details>``: hidden code, solutions,
 the verification details) and, where it has answer boxes, once more in each state a box can be in.
@@ -140,7 +140,7 @@ def describe(path: str, width: int, state: str, violations: list[dict]) -> list[
 def main(site: str, *paths: str) -> int:
     from playwright.sync_api import sync_playwright
 
-    from tests.layout import CHROMIUM, CHROMIUM_ARGS, WIDTHS, serve, wait_for_typesetting
+    from tools.layout import CHROMIUM, CHROMIUM_ARGS, WIDTHS, serve, wait_for_typesetting
 
     site_path = Path(site)
     chapters = [p.relative_to(site_path).as_posix() for p in sorted(site_path.glob("book/*.html"))]
