@@ -96,7 +96,7 @@ def _entry(i: int, j: int, value: object) -> str:
     return f", entry {_counted((i, j))}"
 
 
-def _shape(value: object) -> str:
+def _shape(value: sp.MatrixBase | np.ndarray) -> str:
     """A shape as the book writes a size: ``3 × 4``, ``a vector of 3``, ``a number``."""
     shape = tuple(value.shape)
     if len(shape) == 1:
@@ -129,7 +129,7 @@ def _as_sympy_matrix(value: object) -> sp.Matrix:
 
 
 def _as_array(value: object, name: str) -> np.ndarray:
-    # A tensor exists only if torch was imported; not importing it here saves 2 s for chapters without torch.
+    # A tensor exists only if torch was imported; chapters without torch never pay for importing it here.
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(value, torch.Tensor):
         value = value.detach().cpu().double().numpy()
