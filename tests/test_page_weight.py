@@ -1,10 +1,12 @@
 """What a page loads: only the scripts and styles it uses, icon fonts cut down to the book's icons, and
-formulas without the marks of MathJax's explorer. (bench/reading.py measures the bytes and the time.)"""
+formulas without the marks of MathJax's explorer, figures that state their size and load lazily, and a colour
+theme settled before the page is styled. (bench/reading.py measures the bytes and the time.)"""
 
 from __future__ import annotations
 
 import gzip
 import re
+import struct
 import urllib.request
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from tests.helpers import extension
-from tools.layout import serve
+from tools.layout import CHROMIUM, CHROMIUM_ARGS, serve
 
 icon_font = extension("icon_font")
 
@@ -95,3 +97,77 @@ def test_the_bench_server_sends_text_gzipped_as_static_hosts_do(site, name, comp
             body = response.read()
             assert (response.headers.get("Content-Encoding") == "gzip") == compressed
     assert (gzip.decompress(body) if compressed else body) == (site / name).read_bytes()
+
+
+page_furniture = extension("page_furniture")
+
+
+def png(width: int, height: int) -> bytes:
+    """The start of a PNG file: its signature and IHDR chunk (all that ``png_size`` reads)."""
+    ihdr = struct.pack(">II", width, height) + bytes([8, 6, 0, 0, 0])
+    return page_furniture.PNG_SIGNATURE + struct.pack(">I", 13) + b"IHDR" + ihdr + b"\0\0\0\0"
+
+
+def test_a_figure_is_given_its_size_and_loads_lazily(tmp_path):
+    (tmp_path / "_images").mkdir()
+    (tmp_path / "_images" / "a.png").write_bytes(png(1200, 450))
+    (tmp_path / "_images" / "b.png").write_bytes(b"not a png at all, but long enough to be read")
+    book = tmp_path / "book"
+    book.mkdir()
+    page = (
+        '<p><img alt="A plot." src="../_images/a.png" /></p>'
+        '<img alt="Broken." src="../_images/b.png" />'
+        '<img alt="Missing." src="../_images/c.png" />'
+        '<img alt="Done." src="../_images/a.png" loading="eager" />'
+    )
+    sized = page_furniture.sized_images(page, book)
+    assert sized.startswith(
+        '<p><img alt="A plot." src="../_images/a.png" width="1200" height="450" loading="lazy" decoding="async" /></p>'
+    ), sized
+    assert sized.endswith(page[page.index('<img alt="Broken."') :]), sized
+    assert page_furniture.sized_images(sized, book) == sized
+
+
+def test_every_figure_of_the_book_states_its_size_and_loads_lazily(site):
+    unsized = [
+        f"{path}: {tag[:80]}"
+        for path, html in site_pages(site).items()
+        for tag in re.findall(r"<img [^>]*>", html)
+        if ".png" in tag and not ('loading="lazy"' in tag and "width=" in tag and "height=" in tag)
+    ]
+    figures = sum(html.count("<img ") for html in site_pages(site).values())
+    assert figures >= 20 and not unsized, unsized[:5]
+
+
+# Every change of <html data-theme> after the head script has run (once the body is parsed): the theme's script
+# sets it again to "light" or "dark", and if that changes its value, the whole page is styled again.
+THEME_CHANGES = """
+window.themeChanges = [];
+new MutationObserver((records) => {
+    for (const record of records) {
+        const now = record.target.getAttribute("data-theme");
+        if (record.target === document.documentElement && document.body && record.oldValue !== now) {
+            window.themeChanges.push(`${record.oldValue} to ${now}`);
+        }
+    }
+}).observe(document, { subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ["data-theme"] });
+"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium")
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_colour_theme_is_resolved_before_the_page_is_styled(site, scheme):
+    from playwright.sync_api import sync_playwright
+
+    with serve(site) as root, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(color_scheme=scheme)
+            page.add_init_script(THEME_CHANGES)
+            page.goto(root + "book/intro.html", wait_until="load")
+            theme = page.evaluate("document.documentElement.dataset.theme")
+            changes = page.evaluate("window.themeChanges")
+        finally:
+            browser.close()
+    assert theme == scheme
+    assert changes == [], f"data-theme changed after the head script: {changes}"

@@ -12,11 +12,15 @@
   dropdowns' script only on pages with solutions. With the search scripts left to the search page
   (book/_templates/layout.html) and the cut icon fonts (icon_font.py), the references page fell from
   1.18 MB to 0.66 MB, uncompressed (bench/reading.py, 2026-11-30).
+- Every figure's ``<img>`` states its size (``width``/``height`` from the PNG) and loads lazily: the page
+  is laid out once with room for each figure, rather than again over its whole length as each figure
+  arrives, and the load event does not wait for figures below the first screen.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -55,6 +59,50 @@ def used(asset, body: str) -> bool:
     return True
 
 
+IMAGE = re.compile(r'<img (?![^>]*\bloading=)([^>]*?)src="([^"]+\.png)"([^>]*?)\s*/?>')
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(path: Path) -> tuple[int, int] | None:
+    """Width and height in pixels of a PNG file (from its IHDR chunk), or None if it is not one."""
+    with path.open("rb") as file:
+        head = file.read(24)
+    if len(head) < 24 or not head.startswith(PNG_SIGNATURE) or head[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height
+
+
+def sized_images(page: str, page_dir: Path) -> str:
+    """``page`` with each PNG ``<img>`` given its ``width`` and ``height`` and ``loading="lazy"``; an image
+    already marked, or whose file cannot be read as a PNG, is left as it is."""
+
+    def size(match: re.Match) -> str:
+        before, src, after = match.groups()
+        found = (page_dir / src).resolve()
+        dimensions = png_size(found) if found.is_file() else None
+        if dimensions is None:
+            return match.group(0)
+        width, height = dimensions
+        return f'<img {before}src="{src}"{after} width="{width}" height="{height}" loading="lazy" decoding="async" />'
+
+    return IMAGE.sub(size, page)
+
+
+def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    # After the build, when Sphinx has copied the figures into _images: a page is rewritten only if one of its
+    # figures is not yet sized, so a no-op rebuild rewrites nothing.
+    if exception is not None or app.builder.format != "html":
+        return
+    for path in Path(app.outdir).rglob("*.html"):
+        page = path.read_text(encoding="utf-8")
+        if "<img " not in page:
+            continue
+        sized = sized_images(page, path.parent)
+        if sized != page:
+            path.write_text(sized, encoding="utf-8")
+
+
 def footer_html() -> str:
     versions = ", ".join(f"{label} {version(dist)}" for label, dist in PACKAGES.items())
     built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -90,4 +138,5 @@ def setup(app: Sphinx) -> dict:
     app.add_css_file("page.css")
     app.connect("config-inited", on_config_inited)
     app.connect("html-page-context", on_page_context, priority=900)  # after every extension added its scripts
+    app.connect("build-finished", on_build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
