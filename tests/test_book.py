@@ -99,6 +99,17 @@ def test_no_chapter_file_is_left_out_of_the_toc():
     )
 
 
+def test_no_chapter_silences_a_linter():
+    # ruff does not read a chapter's cells, so a `# noqa` there hides nothing and only shows the reader noise.
+    silenced = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in [*toc_chapters(), ROOT / "templates" / "chapter.md"]
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if re.search(r"#\s*noqa\b", line)
+    ]
+    assert not silenced, f"`# noqa` in a chapter's code: {silenced}"
+
+
 def test_the_chapter_template_passes_as_is(tmp_path):
     # Also the control for the two tests below: they fail because of the injected fault, not the set-up.
     template = (ROOT / "templates" / "chapter.md").read_text()
