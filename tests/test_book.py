@@ -100,7 +100,7 @@ def test_no_chapter_file_is_left_out_of_the_toc():
 
 
 def test_no_chapter_silences_a_linter():
-    # ruff does not read a chapter's cells, so a `# noqa` there hides nothing and only shows the reader noise.
+    # ruff does not read a chapter's cells, so a noqa marker there hides nothing and only shows the reader noise.
     silenced = [
         f"{path.relative_to(ROOT)}:{number}"
         for path in [*toc_chapters(), ROOT / "templates" / "chapter.md"]
