@@ -91,12 +91,18 @@ def loop_gradients(p: Elman, *, detach_at: Collection[int] = (), linear: bool = 
     loss.backward()
     return LoopGradients(
         states=[s.detach() for s in states],
-        deltas=[s.grad.detach() for s in states[1:]],
-        W=W.grad.detach(),
-        U=U.grad.detach(),
-        b=b.grad.detach(),
-        V=V.grad.detach(),
+        deltas=[_gradient(s) for s in states[1:]],
+        W=_gradient(W),
+        U=_gradient(U),
+        b=_gradient(b),
+        V=_gradient(V),
     )
+
+
+def _gradient(t: torch.Tensor) -> torch.Tensor:
+    """``t.grad``, which ``backward()`` has filled for every tensor it is asked of here."""
+    assert t.grad is not None, "backward() left no gradient"
+    return t.grad.detach()
 
 
 def rnn_gradients(p: Elman) -> dict[str, torch.Tensor]:
@@ -107,17 +113,18 @@ def rnn_gradients(p: Elman) -> dict[str, torch.Tensor]:
     """
     hidden, inputs = p.U.shape
     rnn = nn.RNN(inputs, hidden, nonlinearity="tanh", dtype=torch.float64)
+    weights = dict(rnn.named_parameters())
     with torch.no_grad():
-        rnn.weight_hh_l0.copy_(p.W)
-        rnn.weight_ih_l0.copy_(p.U)
-        rnn.bias_ih_l0.copy_(p.b)
-        rnn.bias_hh_l0.zero_()
+        weights["weight_hh_l0"].copy_(p.W)
+        weights["weight_ih_l0"].copy_(p.U)
+        weights["bias_ih_l0"].copy_(p.b)
+        weights["bias_hh_l0"].zero_()
     states, _ = rnn(p.xs, p.h0.reshape(1, -1))
     (p.gs * (states @ p.V.T)).sum().backward()
     return {
-        "W": rnn.weight_hh_l0.grad.detach(),
-        "U": rnn.weight_ih_l0.grad.detach(),
-        "b": rnn.bias_ih_l0.grad.detach(),
+        "W": _gradient(weights["weight_hh_l0"]),
+        "U": _gradient(weights["weight_ih_l0"]),
+        "b": _gradient(weights["bias_ih_l0"]),
         "states": states.detach(),
     }
 
