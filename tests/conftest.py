@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -47,6 +48,27 @@ def _project_caches() -> list:
     modules = [m for n, m in list(sys.modules.items()) if n.split(".")[0] in ("checks", "derivations")]
     caches = [f for m in modules for f in vars(m).values() if callable(getattr(f, "cache_clear", None))]
     return [f for f in caches if getattr(f, "__name__", "") != "answer_parser"]
+
+
+# How the "sphinx" logger stands before any test builds a Sphinx project in this process.
+_SPHINX_LOGGER = logging.getLogger("sphinx")
+_SPHINX_LOGGING = (
+    list(_SPHINX_LOGGER.handlers),
+    list(_SPHINX_LOGGER.filters),
+    _SPHINX_LOGGER.level,
+    _SPHINX_LOGGER.propagate,
+)
+
+
+@pytest.fixture(autouse=True)
+def sphinx_logging_as_before():
+    """A Sphinx app built in a test sets up the "sphinx" logger (its handlers prefix each warning with its place
+    and stop it reaching the root logger) and leaves it so: after each test it is put back as it was."""
+    yield
+    handlers, filters, level, propagate = _SPHINX_LOGGING
+    _SPHINX_LOGGER.handlers[:], _SPHINX_LOGGER.filters[:] = handlers, filters
+    _SPHINX_LOGGER.setLevel(level)
+    _SPHINX_LOGGER.propagate = propagate
 
 
 @pytest.fixture(scope="session")
