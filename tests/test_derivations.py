@@ -16,21 +16,16 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from checks import answers
-from checks.answers import (
-    MAX_LENGTH,
-    MAX_LINES,
-    DerivationVerdict,
-    check_derivation,
-    derivation_lines,
-    derivation_spec,
-    judge_derivation,
-)
-from derivations import answer_box
+import answers.derivation
+from answers import DerivationVerdict, check_derivation, derivation_lines, derivation_spec, judge_derivation
+from answers.language import MAX_DERIVATION_LENGTH, MAX_LENGTH, MAX_LINES
 from derivations.answer_box import DerivationBox
 from derivations.networks import sigmoid
 from derivations.steps import Derivation
 from tests.derivation_table import BOX_CLASSES, LINE_CODES, box_spec, boxes, cases, kinds
+from tests.helpers import extension
+
+answer_language = extension("answer_language")
 
 ROOT = Path(__file__).resolve().parents[1]
 BOX_JS = ROOT / "book" / "_ext" / "static" / "answer-box.js"
@@ -158,8 +153,8 @@ def test_the_limits_apply_per_line_and_to_the_whole(monkeypatch):
     long_line = "x+" * (MAX_LENGTH // 2) + "x"
     assert "too long (2001 characters" in shown(judge_derivation(long_line, spec))
     assert "too many lines (31; at most 30)" in judge_derivation("x\n" * (MAX_LINES + 1), spec).feedback
-    assert "derivation is too long" in judge_derivation("x" + " " * answers.MAX_DERIVATION_LENGTH, spec).feedback
-    monkeypatch.setattr(answers, "TIME_LIMIT", -1.0)
+    assert "derivation is too long" in judge_derivation("x" + " " * MAX_DERIVATION_LENGTH, spec).feedback
+    monkeypatch.setattr(answers.derivation, "TIME_LIMIT", -1.0)
     assert judge_derivation("x", spec).feedback == "The answer is too complex to check in time: try a simpler form."
 
 
@@ -225,7 +220,9 @@ LINE_CLASSES = {
 
 def page_verdicts(checks: list[tuple[dict, str]], folder: Path) -> list:
     page = folder / "page.js"
-    page.write_text(PAGE_IN_NODE + answer_box.language_script() + BOX_JS.read_text(encoding="utf-8") + PAGE_RESULTS)
+    page.write_text(
+        PAGE_IN_NODE + answer_language.language_script() + BOX_JS.read_text(encoding="utf-8") + PAGE_RESULTS
+    )
     done = subprocess.run(["node", str(page)], input=json.dumps(checks), capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
