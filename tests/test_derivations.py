@@ -101,6 +101,16 @@ def test_check_derivation_takes_lines_or_text_and_is_judge_derivation_on_the_spe
     assert check_derivation("\n".join(lines), SIGMA_START, SIGMA_RESULT).correct
 
 
+def test_check_derivation_passes_the_extra_names_the_seed_and_the_domain_on():
+    y = sp.Symbol("y", real=True)
+    start, result, domain = sp.Derivative(x**2, x), 2 * x, {x: (2.0, 3.0)}
+    spec = derivation_spec(start, result, [y], seed=3, domain=domain)
+    verdict = check_derivation("3x", start, result, symbols=[y], seed=3, domain=domain)
+    assert verdict == judge_derivation("3x", spec) and verdict.verdict == "incorrect"
+    assert spec["variables"] == ["x", "y"] and all(2.0 <= px <= 3.0 for px, _ in spec["points"])
+    assert spec["points"] != derivation_spec(start, result, [y], domain=domain)["points"]  # the seed matters
+
+
 def test_the_spec_carries_the_start_the_result_and_its_vocabulary():
     spec = derivation_spec(SIGMA_START, SIGMA_RESULT, points=3)
     assert spec["kind"] == "derivation" and spec["variables"] == ["x"] and spec["shape"] is None
