@@ -111,6 +111,20 @@ def test_check_derivation_passes_the_extra_names_the_seed_and_the_domain_on():
     assert spec["points"] != derivation_spec(start, result, [y], domain=domain)["points"]  # the seed matters
 
 
+def test_a_results_vocabulary_names_the_languages_functions_in_their_order():
+    z = sp.Symbol("z", positive=True)
+    result = sp.sqrt(z) * sp.exp(x) + sp.Abs(x) + sp.log(z) + 1 / sp.sqrt(z) + sigmoid(x)
+    spec = derivation_spec(sp.Derivative(sp.Integral(result, x), x), result, points=2)
+    assert spec["result"]["functions"] == ["exp", "log", "sqrt", "sigma", "abs"]
+    assert spec["result"]["variables"] == [0, 1]
+
+
+def test_names_a_line_may_use_come_from_the_symbols_and_the_definitions_too():
+    c, h = sp.symbols("c h", real=True)
+    spec = derivation_spec(sp.Derivative(h, x), 2 * x, [c], points=2, definitions={h: x**2})
+    assert spec["variables"] == ["c", "h", "x"] and spec["result"]["variables"] == [2]
+
+
 def test_the_spec_carries_the_start_the_result_and_its_vocabulary():
     spec = derivation_spec(SIGMA_START, SIGMA_RESULT, points=3)
     assert spec["kind"] == "derivation" and spec["variables"] == ["x"] and spec["shape"] is None
