@@ -681,6 +681,22 @@ def test_the_size_limit_counts_numbers_names_and_operations():
         parse_answer("+".join(["x"] * MAX_NODES), spec)
 
 
+def test_a_latex_style_argument_followed_by_a_factor_is_refused_inside_a_factor_too():
+    spec = {"names": {"x": 0, "y": 1}, "variables": ["x", "y"]}
+    with pytest.raises(AnswerSyntaxError, match=r"^Put the argument of sin in parentheses"):
+        parse_answer(r"2 * (x \sin x) y", spec)
+    assert to_json(parse_answer(r"2 * (x \sin x) \cos y", spec))[1][1][0] == "mul"
+
+
+def test_an_exponent_too_large_at_the_points_gives_no_value():
+    positive = sp.Symbol("x", positive=True)
+    verdict = check_answer("1^(2000 x)", positive, domain={positive: (1.0, 2.0)})
+    assert (
+        verdict.feedback
+        == "This is not a usable formula: it gives a number too large to work with at every check point."
+    )
+
+
 def test_the_digit_limit_counts_significant_digits():
     spec = {"names": {}, "variables": []}
     parse_answer("1" * MAX_DIGITS, spec)

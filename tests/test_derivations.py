@@ -119,6 +119,15 @@ def test_a_results_vocabulary_names_the_languages_functions_in_their_order():
     assert spec["result"]["variables"] == [0, 1]
 
 
+def test_the_terms_of_the_start_are_those_of_its_derivative_taken_or_as_written():
+    h = sp.Symbol("h", real=True)
+    taken = derivation_spec(sp.Derivative(x**2 + x, x), 2 * x + 1, points=2)
+    written = derivation_spec(h + x, x**2 + x, definitions={h: x**2}, points=2)
+    assert [t["text"] for t in taken["start"]["terms"]] == ["1", "2·x"] == [t["text"] for t in taken["result"]["terms"]]
+    assert [t["text"] for t in written["start"]["terms"]] == ["h", "x"]
+    assert [t["text"] for t in written["result"]["terms"]] == ["x", "x²"]
+
+
 def test_names_a_line_may_use_come_from_the_symbols_and_the_definitions_too():
     c, h = sp.symbols("c h", real=True)
     spec = derivation_spec(sp.Derivative(h, x), 2 * x, [c], points=2, definitions={h: x**2})
