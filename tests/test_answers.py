@@ -85,6 +85,8 @@ def test_the_spec_carries_names_points_values_and_terms():
 def test_a_product_is_expanded_into_terms_and_a_long_sum_has_none():
     assert [t["text"] for t in answer_spec(2 * x * (x - y))["terms"]] == ["2·x²", "−2·x·y"]
     assert answer_spec(sum(x**k for k in range(13)))["terms"] == []
+    assert len(answer_spec(sum(x**k for k in range(12)))["terms"]) == 12
+    assert [t["text"] for t in answer_spec(x * (1 + y) + y)["terms"]] == ["y", "x·(y + 1)"]
     assert answer_spec(sp.exp(x))["terms"] == []
 
 

@@ -160,8 +160,10 @@ def test_a_start_that_is_not_the_result_is_refused_when_the_box_is_made():
         derivation_spec(SIGMA_START, sigmoid(x))
     with pytest.raises(ValueError, match="the start is a number but the result is a 1×2 matrix"):
         derivation_spec(x, sp.Matrix([[x, x]]))
-    with pytest.raises(TypeError, match="must be SymPy objects"):
+    with pytest.raises(TypeError, match=r"^start and expected must be SymPy objects, not str$"):
         derivation_spec("x", x)
+    with pytest.raises(ValueError, match="the start is a 2×1 matrix but the result is a 1×2 matrix"):
+        derivation_spec(sp.Matrix([x, x]), sp.Matrix([[x, x]]))
     with pytest.raises(TypeError, match="must be a str"):
         judge_derivation(["x"], derivation_spec(x, x))
 
