@@ -779,6 +779,7 @@ def test_both_readers_build_the_same_tree(tmp_path):
         ("x**(1/3) + w_1**(-3)", "x^(1/3) + w₁⁻³"),
         ("x**2.5", "x^2.5"),
         ("alpha_12*beta*pi", "π·α₁₂·β"),
+        ("Gamma*x", "Γ·x"),
     ],
 )
 def test_a_term_is_named_as_the_page_writes_it_not_in_python(term, shown):

@@ -125,6 +125,8 @@ def test_the_terms_of_the_start_are_those_of_its_derivative_taken_or_as_written(
     written = derivation_spec(h + x, x**2 + x, definitions={h: x**2}, points=2)
     assert [t["text"] for t in taken["start"]["terms"]] == ["1", "2·x"] == [t["text"] for t in taken["result"]["terms"]]
     assert [t["text"] for t in written["start"]["terms"]] == ["h", "x"]
+    assert taken["start"]["terms"][1]["values"] == [2 * px for (px,) in taken["points"]]
+    assert taken["version"] == written["version"] == 2
     assert [t["text"] for t in written["result"]["terms"]] == ["x", "x²"]
 
 
@@ -132,6 +134,8 @@ def test_names_a_line_may_use_come_from_the_symbols_and_the_definitions_too():
     c, h = sp.symbols("c h", real=True)
     spec = derivation_spec(sp.Derivative(h, x), 2 * x, [c], points=2, definitions={h: x**2})
     assert spec["variables"] == ["c", "h", "x"] and spec["result"]["variables"] == [2]
+    y = sp.Symbol("y", real=True)
+    assert derivation_spec(sp.Derivative(x * y, x), y, points=2)["variables"] == ["x", "y"]  # x, before it goes
 
 
 def test_the_spec_carries_the_start_the_result_and_its_vocabulary():
