@@ -99,6 +99,8 @@ def test_check_derivation_takes_lines_or_text_and_is_judge_derivation_on_the_spe
     lines = ["e^{-x}/(1 + e^{-x})^2", "sigma(x)(1 - sigma(x))"]
     assert check_derivation(lines, SIGMA_START, SIGMA_RESULT) == judge_derivation("\n".join(lines), spec)
     assert check_derivation("\n".join(lines), SIGMA_START, SIGMA_RESULT).correct
+    numbered = check_derivation(["", lines[0], "# a reason only", lines[1]], SIGMA_START, SIGMA_RESULT)
+    assert [line.line for line in numbered.lines] == [2, 4]  # numbered as typed
 
 
 def test_check_derivation_passes_the_extra_names_the_seed_and_the_domain_on():
