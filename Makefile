@@ -20,7 +20,7 @@ TEST_WORKERS ?= 2
 # the chapters from that cache, so each chapter executes once.
 test: $(READY) chromium lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) book
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests checks derivations experiments tools
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests answers checks derivations experiments tools
 
 # The browser tests use Debian's chromium. As root, `make test` installs it (and says so first); without root the
 # browser tests are skipped (and say why).
@@ -51,7 +51,7 @@ texlive:
 bench: $(READY)
 	$(BIN)/python -m bench.run
 
-# Mutation testing of checks/ and derivations/ (low priority; not part of make test). Its measured run time and scores are in bench/mutation.md.
+# Mutation testing of answers/, checks/ and derivations/ (low priority; not part of make test). Its measured run time and scores are in bench/mutation.md.
 mutation: $(READY)
 	nice -n 19 $(BIN)/mutmut run --max-children 2; $(BIN)/mutmut results
 

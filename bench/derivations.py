@@ -2,7 +2,7 @@
 
 For two boxes of the book (σ′ and an entry of the softmax Jacobian), three 10-line derivations (all right;
 the last line wrong; a wrong line with a slip named term by term) are judged ``RUNS`` times by
-``checks.answers.judge_derivation`` and by the box of the built page (a click on Check, timed in the page
+``answers.judge_derivation`` and by the box of the built page (a click on Check, timed in the page
 with ``performance.now``). Every derivation of the table (tests/derivation_cases.yml) on a page of the book
 is judged too, for the slowest time per line. The target is a 10-line derivation in under 0.2 s on this
 2-core machine. Not a test: the numbers depend on the machine.
@@ -18,7 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from checks.answers import answer_parser, judge_derivation
+from answers import judge_derivation
+from answers.syntax import answer_parser
 from tests import derivation_table
 from tools.layout import CHROMIUM, CHROMIUM_ARGS, serve
 

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 # light users of the package, such as the book's Sphinx extension reading checks.ledger, need not
 # import torch and SymPy.
 _EXPORTS = {
-    "AnswerSyntaxError": "checks.answers",
-    "AnswerVerdict": "checks.answers",
-    "check_answer": "checks.answers",
-    "check_derivation": "checks.answers",
-    "DerivationVerdict": "checks.answers",
+    "AnswerSyntaxError": "answers",
+    "AnswerVerdict": "answers",
+    "check_answer": "answers",
+    "check_derivation": "answers",
+    "DerivationVerdict": "answers",
     "expect_failure": "checks.expected",
     "CheckReport": "checks.gradients",
     "GradientMismatch": "checks.failures",

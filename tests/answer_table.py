@@ -9,7 +9,7 @@ from pathlib import Path
 import sympy as sp
 import yaml
 
-from checks.answers import answer_spec
+from answers import answer_spec
 from derivations.networks import sigmoid
 
 CASES_FILE = Path(__file__).with_name("answer_cases.yml")

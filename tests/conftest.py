@@ -33,7 +33,7 @@ def fresh_caches_under_mutmut() -> None:
 
     mutmut runs the clean tests, then forks a process per mutant. The fork inherits every cache the
     clean run filled: ``sigmoid(0)`` would come from SymPy's cache, and an answer box's spec from
-    ``checks.answers``' cache, both computed by the unmutated code, and the mutant would wrongly survive.
+    ``answers``' cache, both computed by the unmutated code, and the mutant would wrongly survive.
     (The tests' own caches stay: what they hold is a fixed input, such as the spec of a box of the table.)
     """
     if "MUTANT_UNDER_TEST" in os.environ:
@@ -43,9 +43,9 @@ def fresh_caches_under_mutmut() -> None:
 
 
 def _project_caches() -> list:
-    """The functools caches of ``checks`` and ``derivations``, but the answer parser's: the grammar file
+    """The functools caches of ``answers``, ``checks`` and ``derivations``, but the answer parser's: the grammar file
     alone decides that parser, and building it again costs every test 0.04 s."""
-    modules = [m for n, m in list(sys.modules.items()) if n.split(".")[0] in ("checks", "derivations")]
+    modules = [m for n, m in list(sys.modules.items()) if n.split(".")[0] in ("answers", "checks", "derivations")]
     caches = [f for m in modules for f in vars(m).values() if callable(getattr(f, "cache_clear", None))]
     return [f for f in caches if getattr(f, "__name__", "") != "answer_parser"]
 

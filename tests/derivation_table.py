@@ -10,7 +10,7 @@ from pathlib import Path
 import sympy as sp
 import yaml
 
-from checks.answers import derivation_spec
+from answers import derivation_spec
 from derivations.networks import sigmoid
 from tests.answer_table import ASSUMPTIONS, _answer
 

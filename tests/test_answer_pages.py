@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.answers import FUNCTIONS
+from answers.language import FUNCTIONS
 from tests.answer_table import box_spec, boxes
 
 # Names an exercise may offer that are not variables: functions, constants, operators.

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.answers import TIME_LIMIT, judge, judge_derivation
+from answers import judge, judge_derivation
+from answers.language import TIME_LIMIT
 from conftest import toc_chapters
 from tests import answer_table, derivation_table
 from tests.conftest import ROOT

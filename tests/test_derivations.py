@@ -16,21 +16,16 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from checks import answers
-from checks.answers import (
-    MAX_LENGTH,
-    MAX_LINES,
-    DerivationVerdict,
-    check_derivation,
-    derivation_lines,
-    derivation_spec,
-    judge_derivation,
-)
-from derivations import answer_box
+import answers.derivation
+from answers import DerivationVerdict, check_derivation, derivation_lines, derivation_spec, judge_derivation
+from answers.language import MAX_DERIVATION_LENGTH, MAX_LENGTH, MAX_LINES
 from derivations.answer_box import DerivationBox
 from derivations.networks import sigmoid
 from derivations.steps import Derivation
 from tests.derivation_table import BOX_CLASSES, LINE_CODES, box_spec, boxes, cases, kinds
+from tests.helpers import extension
+
+answer_language = extension("answer_language")
 
 ROOT = Path(__file__).resolve().parents[1]
 BOX_JS = ROOT / "book" / "_ext" / "static" / "answer-box.js"
@@ -104,6 +99,45 @@ def test_check_derivation_takes_lines_or_text_and_is_judge_derivation_on_the_spe
     lines = ["e^{-x}/(1 + e^{-x})^2", "sigma(x)(1 - sigma(x))"]
     assert check_derivation(lines, SIGMA_START, SIGMA_RESULT) == judge_derivation("\n".join(lines), spec)
     assert check_derivation("\n".join(lines), SIGMA_START, SIGMA_RESULT).correct
+    numbered = check_derivation(["", lines[0], "# a reason only", lines[1]], SIGMA_START, SIGMA_RESULT)
+    assert [line.line for line in numbered.lines] == [2, 4]  # numbered as typed
+
+
+def test_check_derivation_passes_the_extra_names_the_seed_and_the_domain_on():
+    y = sp.Symbol("y", real=True)
+    start, result, domain = sp.Derivative(x**2, x), 2 * x, {x: (2.0, 3.0)}
+    spec = derivation_spec(start, result, [y], seed=3, domain=domain)
+    verdict = check_derivation("3x", start, result, symbols=[y], seed=3, domain=domain)
+    assert verdict == judge_derivation("3x", spec) and verdict.verdict == "incorrect"
+    assert spec["variables"] == ["x", "y"] and all(2.0 <= px <= 3.0 for px, _ in spec["points"])
+    assert spec["points"] != derivation_spec(start, result, [y], domain=domain)["points"]  # the seed matters
+
+
+def test_a_results_vocabulary_names_the_languages_functions_in_their_order():
+    z = sp.Symbol("z", positive=True)
+    result = sp.sqrt(z) * sp.exp(x) + sp.Abs(x) + sp.log(z) + 1 / sp.sqrt(z) + sigmoid(x)
+    spec = derivation_spec(sp.Derivative(sp.Integral(result, x), x), result, points=2)
+    assert spec["result"]["functions"] == ["exp", "log", "sqrt", "sigma", "abs"]
+    assert spec["result"]["variables"] == [0, 1]
+
+
+def test_the_terms_of_the_start_are_those_of_its_derivative_taken_or_as_written():
+    h = sp.Symbol("h", real=True)
+    taken = derivation_spec(sp.Derivative(x**2 + x, x), 2 * x + 1, points=2)
+    written = derivation_spec(h + x, x**2 + x, definitions={h: x**2}, points=2)
+    assert [t["text"] for t in taken["start"]["terms"]] == ["1", "2·x"] == [t["text"] for t in taken["result"]["terms"]]
+    assert [t["text"] for t in written["start"]["terms"]] == ["h", "x"]
+    assert taken["start"]["terms"][1]["values"] == [2 * px for (px,) in taken["points"]]
+    assert taken["version"] == written["version"] == 2
+    assert [t["text"] for t in written["result"]["terms"]] == ["x", "x²"]
+
+
+def test_names_a_line_may_use_come_from_the_symbols_and_the_definitions_too():
+    c, h = sp.symbols("c h", real=True)
+    spec = derivation_spec(sp.Derivative(h, x), 2 * x, [c], points=2, definitions={h: x**2})
+    assert spec["variables"] == ["c", "h", "x"] and spec["result"]["variables"] == [2]
+    y = sp.Symbol("y", real=True)
+    assert derivation_spec(sp.Derivative(x * y, x), y, points=2)["variables"] == ["x", "y"]  # x, before it goes
 
 
 def test_the_spec_carries_the_start_the_result_and_its_vocabulary():
@@ -132,8 +166,10 @@ def test_a_start_that_is_not_the_result_is_refused_when_the_box_is_made():
         derivation_spec(SIGMA_START, sigmoid(x))
     with pytest.raises(ValueError, match="the start is a number but the result is a 1×2 matrix"):
         derivation_spec(x, sp.Matrix([[x, x]]))
-    with pytest.raises(TypeError, match="must be SymPy objects"):
+    with pytest.raises(TypeError, match=r"^start and expected must be SymPy objects, not str$"):
         derivation_spec("x", x)
+    with pytest.raises(ValueError, match="the start is a 2×1 matrix but the result is a 1×2 matrix"):
+        derivation_spec(sp.Matrix([x, x]), sp.Matrix([[x, x]]))
     with pytest.raises(TypeError, match="must be a str"):
         judge_derivation(["x"], derivation_spec(x, x))
 
@@ -158,8 +194,8 @@ def test_the_limits_apply_per_line_and_to_the_whole(monkeypatch):
     long_line = "x+" * (MAX_LENGTH // 2) + "x"
     assert "too long (2001 characters" in shown(judge_derivation(long_line, spec))
     assert "too many lines (31; at most 30)" in judge_derivation("x\n" * (MAX_LINES + 1), spec).feedback
-    assert "derivation is too long" in judge_derivation("x" + " " * answers.MAX_DERIVATION_LENGTH, spec).feedback
-    monkeypatch.setattr(answers, "TIME_LIMIT", -1.0)
+    assert "derivation is too long" in judge_derivation("x" + " " * MAX_DERIVATION_LENGTH, spec).feedback
+    monkeypatch.setattr(answers.derivation, "TIME_LIMIT", -1.0)
     assert judge_derivation("x", spec).feedback == "The answer is too complex to check in time: try a simpler form."
 
 
@@ -225,7 +261,9 @@ LINE_CLASSES = {
 
 def page_verdicts(checks: list[tuple[dict, str]], folder: Path) -> list:
     page = folder / "page.js"
-    page.write_text(PAGE_IN_NODE + answer_box.language_script() + BOX_JS.read_text(encoding="utf-8") + PAGE_RESULTS)
+    page.write_text(
+        PAGE_IN_NODE + answer_language.language_script() + BOX_JS.read_text(encoding="utf-8") + PAGE_RESULTS
+    )
     done = subprocess.run(["node", str(page)], input=json.dumps(checks), capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 

@@ -8,7 +8,8 @@ import re
 import pytest
 import sympy as sp
 
-from checks.answers import FUNCTIONS, answer_spec
+from answers import answer_spec
+from answers.language import FUNCTIONS
 from checks.points import KINK_MARGIN
 from derivations import Equation
 from derivations.answer_box import AnswerBox

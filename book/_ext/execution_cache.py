@@ -8,7 +8,7 @@ must pass SQLite's integrity check. Otherwise the whole cache and Sphinx's saved
 removed (with a message saying why), so every chapter is read and executed afresh.
 
 MyST-NB keys a chapter's outputs on the chapter's code alone, so a change to the book's own packages
-(``derivations/``, ``checks/``, ``experiments/``) would leave every page showing what the old code
+(``answers/``, ``derivations/``, ``checks/``, ``experiments/``) would leave every page showing what the old code
 printed and checked. The cache records a hash of those packages; when it differs, the cache is
 discarded in the same way and every chapter runs against the code as it is.
 
@@ -89,7 +89,7 @@ def problems(cache: Path) -> list[str]:
 
 
 #: The book's own code: a chapter's outputs depend on it as much as on the chapter's cells.
-PACKAGES = ("derivations", "checks", "experiments")
+PACKAGES = ("answers", "derivations", "checks", "experiments")
 CODE_STAMP = "backprop-code.json"
 
 

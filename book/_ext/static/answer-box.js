@@ -1,16 +1,25 @@
 // Check-your-answer boxes. The reader's text is parsed by the parser that lark-js generates from
-// checks/answer_grammar.lark (answer-language.js, written by the build, with the language table of
-// checks/answers.py), read into a small expression tree and evaluated at the points the page carries.
-// judge() repeats checks.answers.judge step for step, so a box and check_answer give the same verdict.
-// Reader text is only ever parsed, never run as code. Works from file://.
+// answers/grammar.lark (answer-language.js, written by the build, with the table answers/language.json:
+// limits, tolerances, names, slips and every sentence), read into a small expression tree and evaluated
+// at the points the page carries. judge() takes the steps of answers.judge, judgeDerivation() those of
+// answers.judge_derivation, so a box and check_answer give the same verdict; every constant they share
+// is read from the table. Reader text is only ever parsed, never run as code. Works from file://.
 "use strict";
 
 (() => {
   const { LANGUAGE, get_parser: getParser } = AnswerLanguage;
   const { limits, messages: MESSAGES, functions: FUNCTIONS, greek: GREEK, rtol: RTOL, atol: ATOL } = LANGUAGE;
-  const CALLS = new Set(["call", "call_power", "call_bare", "call_power_bare", "root"]);
+  const { slips: SLIPS, term_slips: TERM_SLIPS, constants: CONSTANTS, function_aliases: FUNCTION_ALIASES } = LANGUAGE;
+  const { blank: BLANK, term_sign: TERM_SIGN } = LANGUAGE; // regular expressions, as strings
+  const CALLS = new Set(LANGUAGE.calls);
   const parser = getParser();
-  const SUPERSCRIPT_DIGITS = Object.fromEntries(Array.from("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", (c, i) => [c, "0123456789-"[i]]));
+  const [superscripts, plainDigits] = LANGUAGE.superscripts;
+  const SUPERSCRIPT_DIGITS = Object.fromEntries(Array.from(superscripts, (c, i) => [c, plainDigits[i]]));
+  const MATH_ALPHANUMERIC = new RegExp(
+    `[${LANGUAGE.math_alphanumeric.map(([low, high]) => `${String.fromCodePoint(low)}-${String.fromCodePoint(high)}`).join("")}]`,
+    "gu",
+  );
+  const has = (table, key) => Object.hasOwn(table, key);
 
   class Invalid extends Error {}
   class Undefined extends Error {}
@@ -29,7 +38,7 @@
     const bare = subscripts(text).replace(/^\\+/, "");
     const cut = bare.indexOf("_");
     let base = cut === -1 ? bare : bare.slice(0, cut);
-    if (Object.hasOwn(GREEK, base)) base = GREEK[base];
+    if (has(GREEK, base)) base = GREEK[base];
     const sub = cut === -1 ? "" : bare.slice(cut + 1).replace(/^[{}]+|[{}]+$/g, "").replaceAll(" ", "");
     return base + (sub ? `_${sub}` : "");
   }
@@ -38,17 +47,17 @@
   function missingArgument(before) {
     const name = before.match(/\\?([A-Za-z]+|[\p{L}])\s*$/u);
     const fn = name && (name[1] === "σ" ? "sigma" : nameKey(name[1]));
-    return fn && Object.hasOwn(FUNCTIONS, fn) ? fn : null;
+    return fn && has(FUNCTIONS, fn) ? fn : null;
   }
 
-  const normalize = (typed) => typed.replace(/[\u{1D400}-\u{1D7FF}\u{210E}]/gu, (c) => c.normalize("NFKC"));
+  const normalize = (typed) => typed.replace(MATH_ALPHANUMERIC, (c) => c.normalize("NFKC"));
 
   function parse(typed) {
-    // Letters of Unicode's mathematical alphabets (𝑥, 𝜎, 𝟐, ℎ) read as plain ones, as checks/answers.py reads them.
+    // Letters of Unicode's mathematical alphabets (𝑥, 𝜎, 𝟐, ℎ) read as plain ones, as answers/syntax.py reads them.
     const answer = normalize(typed);
     const length = Array.from(answer).length;
     if (length > limits.length) fail("too_long", { length, limit: limits.length });
-    if (/^[ \t\r\n\u00a0]*$/.test(answer)) fail("empty");
+    if (new RegExp(`^${BLANK}*$`).test(answer)) fail("empty");
     const position = (index) => Array.from(answer.slice(0, index)).length + 1; // in characters, as Python counts
     try {
       return parser.parse(answer);
@@ -104,8 +113,8 @@
       for (let j = letters.length; j > i && found === null; j -= 1) {
         const piece = letters.slice(i, j);
         if (j === letters.length) {
-          if (i > 0 && Object.hasOwn(names, piece + tail)) found = [piece + tail];
-        } else if (Object.hasOwn(names, piece)) {
+          if (i > 0 && has(names, piece + tail)) found = [piece + tail];
+        } else if (has(names, piece)) {
           const after = rest(j);
           if (after !== null) found = [piece, ...after];
         }
@@ -197,7 +206,7 @@
 
     call(k, kids, depth) {
       let name = nameKey(kids[0].value);
-      name = { σ: "sigma", ln: "log" }[name] ?? name;
+      if (has(FUNCTION_ALIASES, name)) name = FUNCTION_ALIASES[name];
       if (k === "root") {
         if (name !== "sqrt") fail("unexpected", { token: "'['", pos: kids[0].end_pos + 1 });
         const index = this.expr(kids[1], depth + 1);
@@ -225,11 +234,11 @@
     name(text) {
       const { names, variables } = this.spec;
       const key = nameKey(text);
-      if (Object.hasOwn(names, key)) return ["var", names[key]];
-      if (key === "e" || key === "pi") return ["num", key === "e" ? Math.E : Math.PI];
+      if (has(names, key)) return ["var", names[key]];
+      if (has(CONSTANTS, key)) return ["num", CONSTANTS[key]];
       const pieces = split(subscripts(text), names);
       if (pieces === null) {
-        const allowed = [...variables, "e", "pi", ...Object.keys(FUNCTIONS).filter((f) => f !== "ln")].join(", ");
+        const allowed = [...variables, ...Object.keys(CONSTANTS), ...Object.keys(FUNCTIONS).filter((f) => f !== "ln")].join(", ");
         fail("unknown_name", { name: quote(text), names: allowed });
       }
       return ["product", pieces.map((piece) => ["mul", ["var", names[piece]]])];
@@ -288,7 +297,7 @@
     return value;
   }
 
-  // As checks.answers._fmt: 4 significant digits, rounded half up from the shortest decimal form.
+  // As answers.formatting.fmt: 4 significant digits, rounded half up from the shortest decimal form.
   function fmt(v) {
     if (v === 0) return "0";
     const [mantissa, e10] = Math.abs(v).toExponential().split("e");
@@ -396,7 +405,7 @@
     const base = pairs.find(([, e]) => Math.abs(e) > ATOL);
     if (base && base[0] !== 0 && pairs.every(([a, e]) => close(a, (base[0] / base[1]) * e))) {
       const ratio = base[0] / base[1];
-      for (const [key, factor] of [["sign", -1], ["double", 2], ["half", 0.5]]) if (close(ratio, factor)) return slipMessage(key, previous);
+      for (const [key, factor] of SLIPS) if (close(ratio, factor)) return slipMessage(key, previous);
       if (varies) return slipMessage("multiple", previous, { ratio: fmt(ratio) });
     }
     const offset = pairs[0][0] - pairs[0][1];
@@ -404,7 +413,7 @@
       return slipMessage("offset", previous, { offset: fmt(offset) });
     }
     for (const term of spec.terms) {
-      for (const [key, factor] of [["term_missing", 1], ["term_sign", 2], ["term_double", -1], ["term_half", 0.5]]) {
+      for (const [key, factor] of TERM_SLIPS) {
         if (got.every((g, p) => close(g[0], want[p][0] - factor * term.values[p]))) return slipMessage(key, previous, { term: term.text });
       }
     }
@@ -412,9 +421,8 @@
   }
 
   // ------------------------------------------------------------------------------------ derivations
-  // A derivation box: one step per line, each judged against the one before it (checks.answers.judge_derivation).
+  // A derivation box: one step per line, each judged against the one before it (answers.judge_derivation).
 
-  const BLANK = "[ \\t\\r\\n\\u00a0]";
   const trim = (text) => text.replace(new RegExp(`^${BLANK}+|${BLANK}+$`, "g"), "");
   const codePoints = (text) => Array.from(text).length;
 
@@ -452,7 +460,7 @@
       else if (node[0] === "matrix") stack.push(...node[3]);
       else if (node[0] !== "num") {
         if (node[0] === "call") functions.add(node[1]);
-        if (node[0] === "pow" && node[1][0] === "num" && node[1][1] === Math.E) functions.add("exp");
+        if (node[0] === "pow" && node[1][0] === "num" && node[1][1] === CONSTANTS.e) functions.add("exp");
         stack.push(...children(node));
       }
     }
@@ -471,7 +479,7 @@
       const cuts = [0];
       for (let k = 1; k < spans.length; k += 1) {
         const end = spans[k - 1][1];
-        cuts.push(end + expression.slice(end, spans[k][0]).search(/[-+−–]/));
+        cuts.push(end + expression.slice(end, spans[k][0]).search(new RegExp(TERM_SIGN)));
       }
       cuts.push(expression.length);
       for (let k = 0; k < tree[1].length; k += 1) {
@@ -652,6 +660,9 @@
       });
     }
   }
+
+  // The reader, for the tests that compare its trees with answers.reader's (answers.nodes.to_json).
+  AnswerLanguage.read = (text, spec) => new Reader(spec).read(parse(text));
 
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll(".answer-box").forEach(wire);
