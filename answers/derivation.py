@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 import answers.syntax as syntax
-from answers.evaluate import close, undefined, values
+from answers.evaluate import close, require_a_value_somewhere, undefined, values
 from answers.formatting import describe, fmt
 from answers.judging import entry, slip, transposed, where
 from answers.language import (
@@ -116,10 +116,8 @@ def _read_line(expression: str, spec: dict, name: str) -> _Line:
     typed = syntax.parse(expression)
     tree = Reader(spec).read(typed)
     got = [values(tree, point) for point in spec["points"]]
-    reasons = undefined(got)
-    if all(reasons):
-        raise AnswerSyntaxError(message("nowhere", reason=MESSAGES[reasons[0]]))
-    terms = []
+    require_a_value_somewhere(undefined(got))
+    terms: list[dict] = []
     if isinstance(tree, Sum) and 1 < len(tree.terms) <= MAX_TERMS:
         assert isinstance(typed, syntax.Chain)  # a sum is read from a chain of terms
         spans = [operand.span for _, operand in typed.items]

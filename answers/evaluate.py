@@ -6,7 +6,7 @@ import math
 import operator
 from collections.abc import Callable, Sequence
 
-from answers.language import ATOL, MAX_EXPONENT, RTOL, Undefined
+from answers.language import ATOL, MAX_EXPONENT, MESSAGES, RTOL, AnswerSyntaxError, Undefined, message
 from answers.nodes import Call, Matrix, Neg, Node, Num, Pow, Sum, Tree, Var
 
 
@@ -22,11 +22,17 @@ def _domain(ok: bool, reason: str) -> None:
         raise Undefined(reason)
 
 
+def _checked(ok: bool, reason: str, function: Callable[[float], float], v: float) -> float:
+    """``function(v)``, or Undefined with ``reason`` if ``v`` is outside its domain."""
+    _domain(ok, reason)
+    return function(v)
+
+
 FUNCTION_VALUES: dict[str, Callable[..., float]] = {
     "exp": math.exp, "sin": math.sin, "cos": math.cos, "tan": math.tan, "sinh": math.sinh, "cosh": math.cosh,
     "tanh": math.tanh, "sigma": _sigma, "abs": abs, "max": lambda *v: max(v), "min": lambda *v: min(v),
-    "log": lambda v: _domain(v > 0, "log") or math.log(v),
-    "sqrt": lambda v: _domain(v >= 0, "sqrt") or math.sqrt(v),
+    "log": lambda v: _checked(v > 0, "log", math.log, v),
+    "sqrt": lambda v: _checked(v >= 0, "sqrt", math.sqrt, v),
 }  # fmt: skip
 
 
@@ -85,6 +91,18 @@ def values(tree: Tree, point: Sequence[float]) -> list[float | str]:
 def undefined(got: list) -> list[str | None]:
     """At each point, why the answer has no value there (its first entry without one), or None."""
     return [next((v for v in g if isinstance(v, str)), None) for g in got]
+
+
+def require_a_value_somewhere(reasons: list[str | None]) -> None:
+    """AnswerSyntaxError, naming why at the first point, if the answer has a value at none of them."""
+    first = reasons[0]
+    if first is not None and all(reasons):
+        raise AnswerSyntaxError(message("nowhere", reason=MESSAGES[first]))
+
+
+def agrees(value: float | str, want: float) -> bool:
+    """Whether an entry's value (or the reason it has none) agrees with the expected value."""
+    return not isinstance(value, str) and close(value, want)
 
 
 def close(a: float, b: float) -> bool:

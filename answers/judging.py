@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from answers.evaluate import close, undefined, values
+from answers.evaluate import agrees, close, require_a_value_somewhere, undefined, values
 from answers.formatting import describe, fmt
 from answers.language import ATOL, MESSAGES, SLIPS, TERM_SLIPS, TIME_LIMIT, AnswerSyntaxError, message
 from answers.nodes import Matrix
@@ -64,8 +64,7 @@ def judge(answer: str, spec: dict) -> AnswerVerdict:
                 raise AnswerSyntaxError(message("time"))
             got.append(values(tree, point))
         reasons = undefined(got)
-        if all(reasons):
-            raise AnswerSyntaxError(message("nowhere", reason=MESSAGES[reasons[0]]))
+        require_a_value_somewhere(reasons)
     except AnswerSyntaxError as error:
         return AnswerVerdict("invalid", str(error))
     shape = tree.shape if isinstance(tree, Matrix) else None
@@ -75,13 +74,14 @@ def judge(answer: str, spec: dict) -> AnswerVerdict:
         found = transposed(got, spec) if flipped and not any(reasons) else ""
         return AnswerVerdict("incorrect", feedback + (" " + found if found else ""))
     for point, g, want in zip(spec["points"], got, spec["values"], strict=True):
-        wrong = next((k for k in range(len(want)) if isinstance(g[k], str) or not close(g[k], want[k])), None)
+        wrong = next((k for k in range(len(want)) if not agrees(g[k], want[k])), None)
         if wrong is None:
             continue
         params = {"where": where(spec["variables"], point), "want": fmt(want[wrong]), "entry": entry(wrong, shape)}
-        if isinstance(g[wrong], str):
-            return AnswerVerdict("incorrect", message("wrong_undefined", reason=MESSAGES[g[wrong]], **params))
-        feedback = message("wrong", got=fmt(g[wrong]), **params)
+        value = g[wrong]
+        if isinstance(value, str):
+            return AnswerVerdict("incorrect", message("wrong_undefined", reason=MESSAGES[value], **params))
+        feedback = message("wrong", got=fmt(value), **params)
         found = "" if any(reasons) else slip(got, spec)
         return AnswerVerdict("incorrect", feedback + (" " + found if found else ""))
     return AnswerVerdict("correct", message("correct", n=len(spec["points"])))

@@ -55,13 +55,13 @@ class Reader:
                 _fail("environments", begin=typed.begin, end=typed.end)
             rows = [row.entries for row in typed.rows]
         elif isinstance(typed, syntax.Brackets):
-            is_row = [isinstance(item, syntax.Row) for item in typed.items]
-            if all(is_row):
-                rows = [item.entries for item in typed.items]
-            elif any(is_row):
+            typed_rows = [item for item in typed.items if isinstance(item, syntax.Row)]
+            if len(typed_rows) == len(typed.items):
+                rows = [row.entries for row in typed_rows]
+            elif typed_rows:
                 _fail("mixed")
             else:
-                rows = [(item,) for item in typed.items]  # [a, b] is a column
+                rows = [(item,) for item in typed.items if not isinstance(item, syntax.Row)]  # [a, b] is a column
         else:
             return self.expr(typed, 0)
         if len({len(r) for r in rows}) != 1:

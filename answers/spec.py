@@ -161,7 +161,7 @@ def derivation_spec(
         at = dict(zip(base_symbols, point, strict=True))
         at |= {d: _real(v.evalf(30, subs=at)) for d, v in defs.items()}
         got = _values_at(start_entries, at)
-        if None in at.values() or None in got or not all(map(close, got, want)):
+        if None in at.values() or not all(g is not None and close(g, w) for g, w in zip(got, want)):
             shown = ", ".join(f"{s} = {fmt(v)}" for s, v in at.items())
             raise ValueError(f"the start and the result differ (or have no value) at {shown}: {got} and {want}")
         rows.append([at[s] for s in ordered])

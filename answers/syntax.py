@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lark import Lark, Token, Transformer_NonRecursive
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput
+from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
 from answers.language import (
     FUNCTIONS,
@@ -132,9 +132,15 @@ Syntax = Number | Name | FracDigits | Neg | Frac | Power | Chain | Apply | Root
 Typed = Syntax | Brackets | LatexMatrix
 
 
+def _where(token: Token) -> Span:
+    """Where ``token`` starts and ends in the text (the lexer sets both for every token it makes)."""
+    assert token.start_pos is not None and token.end_pos is not None, f"{token!r} has no position"
+    return token.start_pos, token.end_pos
+
+
 def _span(children: list) -> Span:
     """Where the tokens under ``children`` start and end in the text."""
-    spans = [(c.start_pos, c.end_pos) if isinstance(c, Token) else c.span for c in children]
+    spans = [_where(c) if isinstance(c, Token) else c.span for c in children]
     return min(low for low, _ in spans), max(high for _, high in spans)
 
 
@@ -153,13 +159,13 @@ class Shapes(Transformer_NonRecursive):
     """The parse tree as named nodes (non-recursive: a sum of a thousand terms is a thousand levels deep)."""
 
     def NUMBER(self, token: Token) -> Number:
-        return Number(token.value, (token.start_pos, token.end_pos))
+        return Number(token.value, _where(token))
 
     def SUPERSCRIPT(self, token: Token) -> Number:
-        return Number(token.value.translate(SUPERSCRIPT_DIGITS), (token.start_pos, token.end_pos))
+        return Number(token.value.translate(SUPERSCRIPT_DIGITS), _where(token))
 
     def NAME(self, token: Token) -> Name:
-        return Name(token.value, (token.start_pos, token.end_pos))
+        return Name(token.value, _where(token))
 
     def name(self, children: list) -> Name:
         return children[0]
@@ -268,9 +274,10 @@ def parse(answer: str) -> Typed:
     try:
         tree = answer_parser().parse(answer)
     except UnexpectedCharacters as e:
-        character = quote(answer[e.pos_in_stream])
-        raise AnswerSyntaxError(message("character", char=character, pos=e.pos_in_stream + 1)) from None
-    except UnexpectedInput as e:  # a token out of place; the LALR parser reports the end of the text as $END
+        at = e.pos_in_stream
+        assert at is not None, "lark names where the character it refused is"
+        raise AnswerSyntaxError(message("character", char=quote(answer[at]), pos=at + 1)) from None
+    except UnexpectedToken as e:  # a token out of place; the LALR parser reports the end of the text as $END
         token = e.token
         bare = _bare_function(answer[: len(answer) if token.type == "$END" else token.start_pos])
         if bare:
@@ -278,7 +285,7 @@ def parse(answer: str) -> Typed:
         if token.type == "$END":
             raise AnswerSyntaxError(message("ends_early")) from None
         key = "missing_operator" if token.type == "NUMBER" else "unexpected"
-        raise AnswerSyntaxError(message(key, token=quote(token.value), pos=token.start_pos + 1)) from None
+        raise AnswerSyntaxError(message(key, token=quote(token.value), pos=_where(token)[0] + 1)) from None
     return Shapes(visit_tokens=True).transform(tree)  # a lone number or name is a token, and transformed too
 
 

@@ -30,11 +30,11 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # the names __getattr__ gives, as a type checker sees them (``import x as x`` re-exports)
-    from checks.answers import AnswerSyntaxError as AnswerSyntaxError
-    from checks.answers import AnswerVerdict as AnswerVerdict
-    from checks.answers import DerivationVerdict as DerivationVerdict
-    from checks.answers import check_answer as check_answer
-    from checks.answers import check_derivation as check_derivation
+    from answers import AnswerSyntaxError as AnswerSyntaxError
+    from answers import AnswerVerdict as AnswerVerdict
+    from answers import DerivationVerdict as DerivationVerdict
+    from answers import check_answer as check_answer
+    from answers import check_derivation as check_derivation
     from checks.expected import expect_failure as expect_failure
     from checks.failures import GradientMismatch as GradientMismatch
     from checks.gradients import CheckReport as CheckReport

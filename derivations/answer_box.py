@@ -13,11 +13,15 @@ import html
 import json
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
 from answers.language import FUNCTIONS, REASON_MARK
 from answers.spec import answer_spec, derivation_spec
+
+if TYPE_CHECKING:
+    from derivations.steps import Derivation
 
 
 class AnswerBox:
@@ -111,7 +115,7 @@ class DerivationBox:
         )
 
     @classmethod
-    def of(cls, derivation: object, **kwargs: object) -> DerivationBox:
+    def of(cls, derivation: Derivation, **kwargs: Any) -> DerivationBox:
         """The box for a verified derivation: its first step is the start, its result the expected one."""
         shown = getattr(derivation, "shown", None)  # a CompactDerivation: the steps as written, with its names
         start, result = (shown[0], shown[-1]) if shown else (derivation.steps[0].expr, derivation.result)
