@@ -13,12 +13,12 @@ from collections.abc import Mapping, Sequence
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
-from sympy.core.sympify import _sympify
 
 from answers.evaluate import close
 from answers.formatting import describe, fmt, readable
 from answers.language import FUNCTIONS, MAX_TERMS, POINTS, SPEC_VERSION
 from answers.names import aliases
+from checks.compat import strict_sympify
 from checks.points import kink_expressions, sample_points
 
 
@@ -86,7 +86,7 @@ def answer_spec(
     """
     if isinstance(expected, str):
         raise TypeError("expected must be a SymPy object, not a str")
-    expected = _logistic(_sympify(expected))  # a Matrix becomes an ImmutableMatrix
+    expected = _logistic(strict_sympify(expected))  # a Matrix becomes an ImmutableMatrix
     bad = [s for s in [*expected.free_symbols, *symbols] if not isinstance(s, sp.Symbol)]
     if bad:
         raise TypeError(f"the variables of an answer must be SymPy Symbols, not {bad}")
@@ -138,12 +138,12 @@ def derivation_spec(
     """
     if isinstance(start, str) or isinstance(expected, str):
         raise TypeError("start and expected must be SymPy objects, not str")
-    defs = {k: _logistic(_sympify(v)) for k, v in (definitions or {}).items()}
-    written = _sympify(expected)  # as the result is written: sigma stays a function, for its vocabulary
-    start, expected = _logistic(_sympify(start)), _logistic(written)
+    defs = {k: _logistic(strict_sympify(v)) for k, v in (definitions or {}).items()}
+    written = strict_sympify(expected)  # as the result is written: sigma stays a function, for its vocabulary
+    start, expected = _logistic(strict_sympify(start)), _logistic(written)
 
     def explicit(e: sp.Basic) -> sp.Basic:
-        return _sympify(e.xreplace(defs).doit())  # names first, structurally: a derivative sees through them
+        return strict_sympify(e.xreplace(defs).doit())  # names first, structurally: a derivative sees through them
 
     start_x, expected_x = explicit(start), explicit(expected)
     # The start's own names, before a derivative in it is taken: a line may still write them (x_1 in ∂L/∂x_2).

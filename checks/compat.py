@@ -18,6 +18,14 @@ import sympy as sp
 CHECKED_AGAINST = {"sympy": "1.14.0", "mpmath": "1.3.0"}
 
 
+def strict_sympify(value: object) -> sp.Basic:
+    """``value`` as a SymPy object without parsing text (a string is refused) and with a mutable Matrix frozen
+    into an ImmutableMatrix, as SymPy 1.14.0's private ``sympy.core.sympify._sympify`` does."""
+    from sympy.core.sympify import _sympify
+
+    return _sympify(value)
+
+
 def float_as_mpf(value: sp.Float) -> mpmath.mpf:
     """A SymPy Float as an mpmath number with all its digits (SymPy 1.14.0 keeps them in ``Float._mpf_``)."""
     return mpmath.mpf(value._mpf_)

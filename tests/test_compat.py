@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import inspect
+import json
 import re
 import sqlite3
 from pathlib import Path
@@ -103,12 +104,10 @@ def test_evalf_and_n_are_defined_in_a_mixin_every_expression_has():
 
 
 def test_sympifying_strictly_refuses_text_and_freezes_a_matrix():
-    """checks/answers.py relies on SymPy's private ``_sympify`` for both."""
-    from sympy.core.sympify import _sympify
-
+    """The answer package's specs rely on SymPy's private ``_sympify`` for both."""
     with pytest.raises(sp.SympifyError):
-        _sympify("x + 1")
-    frozen = _sympify(sp.Matrix([1, 2]))
+        compat.strict_sympify("x + 1")
+    frozen = compat.strict_sympify(sp.Matrix([1, 2]))
     assert isinstance(frozen, sp.ImmutableMatrix), f"_sympify gave a {type(frozen).__name__}, not an ImmutableMatrix"
 
 
@@ -151,6 +150,18 @@ def test_a_notebook_stored_in_the_cache_lands_where_the_build_reads_it(tmp_path)
     assert keys == [record.hashkey], "jupyter-cache's database no longer lists its notebooks in nbcache"
     stored = nbformat.read(build_compat.executed_notebook(cache, record.hashkey), as_version=4)
     assert [c.source for c in stored.cells if c.cell_type == "code"] == ["1 + 1"]
+
+
+def test_lark_js_writes_its_runtime_then_its_tables_and_memo_as_json():
+    from lark import Lark
+    from larkjs.__main__ import generate_js_standalone
+
+    standalone = generate_js_standalone(Lark('start: "a"+', parser="lalr"))
+    runtime, data, memo = build_compat.lark_js_parts(standalone)
+    assert "Lark" in runtime and "var DATA" not in runtime, "the runtime no longer comes first"
+    assert isinstance(json.loads(data), dict) and isinstance(json.loads(memo), dict), "DATA or MEMO is no longer JSON"
+    with pytest.raises(ValueError, match="no longer ends with"):
+        build_compat.lark_js_parts(runtime)
 
 
 def test_myst_nbs_nodes_and_directives_are_where_the_book_extends_them():

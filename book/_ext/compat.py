@@ -38,6 +38,7 @@ __all__ = [
     "exercise_enumerable_node",
     "exercise_latex_number_reference",
     "exercise_registry",
+    "lark_js_parts",
     "read_myst_notebook",
     "warning_count",
 ]
@@ -50,11 +51,23 @@ CHECKED_AGAINST = {
     "jupyter-cache": "1.0.1",
     "sphinx-exercise": "1.2.1",
     "pydata-sphinx-theme": "0.17.1",
+    "lark-js": "0.1.4",
 }
 
 #: book/_templates/layout.html restates two blocks of pydata-sphinx-theme 0.17.1's ``layout.html``, less what the
 #: book does not load: the first 16 hex digits of each block's SHA-256 as it was restated from.
 THEME_BLOCKS = {"css": "a8226c85c2b0f3ae", "extrahead": "e9f6d0d875b21a35"}
+
+
+def lark_js_parts(standalone: str) -> tuple[str, str, str]:
+    """lark-js 0.1.4's standalone parser split into its runtime, its parse tables and its memo (the last two
+    JSON): ``generate_js_standalone`` writes the runtime, then ``var DATA=<json>;``, a blank line and
+    ``var MEMO=<json>;``."""
+    runtime, found, tables = standalone.partition("\nvar DATA=")
+    data, found_memo, memo = tables.partition(";\n\nvar MEMO=")
+    if not (found and found_memo):
+        raise ValueError("lark-js's standalone parser no longer ends with var DATA=…; var MEMO=…;")
+    return runtime, data, memo.rstrip().rstrip(";")
 
 
 def warning_count(app: Sphinx) -> int | None:
