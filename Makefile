@@ -58,7 +58,7 @@ mutation: $(READY)
 serve: book
 	$(BIN)/python -m http.server --directory _build/html 8000
 
-# Style (ruff) and types (mypy over checks/, derivations/ and experiments/, configured in pyproject.toml).
+# Style (ruff) and types (mypy over answers/, checks/, derivations/ and experiments/, configured in pyproject.toml).
 lint: $(READY)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
