@@ -39,6 +39,17 @@ def test_a_display_is_followed_through_sympys_operations():
     assert provenance.origins(sp.cos(x)) == frozenset()
 
 
+def test_carry_links_a_result_to_the_displays_its_sources_came_from():
+    shown = sp.exp(x) + y
+    provenance.register("eq-g", shown)
+    bound = sp.Symbol("b") * 3  # built from the display by hand (as solving an inequality for a rate is)
+    assert provenance.carry(bound, shown.subs(y, 1), 2.5) is bound
+    assert provenance.origins(bound) == {"eq-g"}
+    loose = sp.Symbol("c") + 7
+    provenance.carry(loose, sp.cos(x), 0.123)  # sources from no display, and a plain number, link nothing
+    assert provenance.origins(loose) == frozenset()
+
+
 def test_a_matrix_claim_is_linked_through_its_entries_and_a_tensor_through_its_values():
     shown = sp.Matrix([sp.exp(x), sp.sin(x)])
     provenance.register("eq-m", shown)
