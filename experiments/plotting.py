@@ -64,4 +64,4 @@ def loss_curves(ax: matplotlib.axes.Axes, curves: Mapping[str, np.ndarray], *, y
     ax.set_xlabel("step")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    ax.legend()
