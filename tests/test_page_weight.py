@@ -1,7 +1,7 @@
 """What a page loads: only the scripts and styles it uses, icon fonts cut down to the book's icons, and
-formulas without the marks of MathJax's explorer or its bare groups, sections laid out only as they near the
-screen with nothing on the page moved by it, figures that state their size and load lazily, and a colour
-theme settled before the page is styled. (bench/reading.py measures the bytes and the time.)"""
+formulas without the marks of MathJax's explorer or its bare groups, figures that state their size and
+load lazily, and a colour theme settled before the page is styled. (bench/reading.py measures the bytes and
+the time.)"""
 
 from __future__ import annotations
 
@@ -210,48 +210,3 @@ def test_formulas_carry_no_bare_groups_but_where_mathjaxs_stylesheet_selects_by_
     outside = [ancestors for ancestors in bare if not any(_selected_by_structure(a) for a in ancestors)]
     assert outside == [], f"{len(outside)} <g> with no attribute outside a table's structure"
     assert len(bare) < len(parser.groups) / 10
-
-
-HEADINGS_WITH_AND_WITHOUT_SKIPPING = """async () => {
-    const settle = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-    const positions = async () => {
-        for (let y = 0; y < document.documentElement.scrollHeight; y += innerHeight / 2) {
-            scrollTo(0, y);
-            await settle();
-        }
-        const of = (e) => e.getBoundingClientRect().top + scrollY;
-        return [...document.querySelectorAll("article.bd-article :is(h2, h3, h4, p, div.math), footer")].map(of);
-    };
-    const sections = [...document.querySelectorAll("article.bd-article > section > section")];
-    scrollTo(0, 0);
-    await settle();
-    const skipped = sections.filter((s) => s.getBoundingClientRect().top > innerHeight)
-        .map((s) => getComputedStyle(s).contentVisibility);
-    const skipping = await positions();
-    for (const sheet of document.styleSheets) {
-        if (!sheet.href || !sheet.href.includes("page.css")) continue;
-        for (let i = sheet.cssRules.length - 1; i >= 0; i--) {
-            if (sheet.cssRules[i].selectorText?.includes("article.bd-article > section > section")) sheet.deleteRule(i);
-        }
-    }
-    return { skipped, skipping, laidOut: await positions() };
-}"""
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium")
-@pytest.mark.parametrize("width", [390, 1280])
-def test_sections_below_the_first_screen_are_skipped_and_nothing_on_the_page_moves(site, width):
-    from playwright.sync_api import sync_playwright
-
-    with serve(site) as root, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 844})
-            page.goto(root + "book/errata.html", wait_until="load")
-            seen = page.evaluate(HEADINGS_WITH_AND_WITHOUT_SKIPPING)
-        finally:
-            browser.close()
-    assert len(seen["skipped"]) >= 3 and set(seen["skipped"]) == {"auto"}
-    assert len(seen["skipping"]) == len(seen["laidOut"]) > 100
-    moved = [(a, b) for a, b in zip(seen["skipping"], seen["laidOut"], strict=True) if abs(a - b) > 0.01]
-    assert moved == [], f"{len(moved)} headings, paragraphs or displays move, first {moved[:3]}"
