@@ -1,6 +1,7 @@
 """What a page loads: only the scripts and styles it uses, icon fonts cut down to the book's icons, and
-formulas without the marks of MathJax's explorer, figures that state their size and load lazily, and a colour
-theme settled before the page is styled. (bench/reading.py measures the bytes and the time.)"""
+formulas without the marks of MathJax's explorer or its bare groups, figures that state their size and
+load lazily, and a colour theme settled before the page is styled. (bench/reading.py measures the bytes and
+the time.)"""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import gzip
 import re
 import struct
 import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,40 @@ def test_the_colour_theme_is_resolved_before_the_page_is_styled(site, scheme):
             browser.close()
     assert theme == scheme
     assert changes == [], f"data-theme changed after the head script: {changes}"
+
+
+class SvgGroups(HTMLParser):
+    """Each ``<g>`` inside a formula's SVG, with its attributes and those of its parent and grandparent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, dict[str, str | None]]] = []
+        self.groups: list[tuple[dict[str, str | None], list[dict[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "svg" or self.stack:
+            if tag == "g":
+                self.groups.append((dict(attrs), [a for _, a in self.stack[-2:]]))
+            self.stack.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.stack:
+            self.stack.pop()
+
+
+STRUCTURAL = {"mtable", "merror", "maction"}
+
+
+def _selected_by_structure(attrs: dict[str, str | None]) -> bool:
+    return attrs.get("data-mml-node") in STRUCTURAL or "data-table" in attrs
+
+
+@pytest.mark.parametrize("chapter", ["errata", "sigmoid_networks"])
+def test_formulas_carry_no_bare_groups_but_where_mathjaxs_stylesheet_selects_by_structure(site, chapter):
+    parser = SvgGroups()
+    parser.feed((site / "book" / f"{chapter}.html").read_text(encoding="utf-8"))
+    assert len(parser.groups) > 1000
+    bare = [ancestors for attrs, ancestors in parser.groups if not attrs]
+    outside = [ancestors for ancestors in bare if not any(_selected_by_structure(a) for a in ancestors)]
+    assert outside == [], f"{len(outside)} <g> with no attribute outside a table's structure"
+    assert len(bare) < len(parser.groups) / 10
