@@ -52,6 +52,7 @@ def write_book(root: Path, chapters: dict[str, str], *, config_changes: dict[str
         config = config.replace(old, new)
     (root / "_config.yml").write_text(config)
     shutil.copy(ROOT / "conftest.py", root)
+    (root / "tests").symlink_to(ROOT / "tests")  # the harness in conftest.py reaches nbval through tests/compat.py
     for shared in ("_ext", "_static", "_extra", "_templates", "references.bib", "references.md"):
         (root / "book" / shared).symlink_to(ROOT / "book" / shared)
     (root / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider --nbval-current-env\n")

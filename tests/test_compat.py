@@ -14,6 +14,8 @@ import inspect
 import json
 import re
 import sqlite3
+from collections.abc import Callable, Iterator
+from io import StringIO
 from pathlib import Path
 from types import ModuleType
 
@@ -23,7 +25,7 @@ import nbval.plugin
 import pytest
 import sympy as sp
 from docutils import nodes
-from sphinx.application import Sphinx
+from sphinx.testing.util import SphinxTestApp
 from xdist.scheduler import LoadScopeScheduling
 
 import tests.compat as test_compat
@@ -114,19 +116,29 @@ def test_sympifying_strictly_refuses_text_and_freezes_a_matrix():
 # The build (book/_ext/compat.py).
 
 
-def _build(tmp_path: Path, index: str) -> Sphinx:
-    source = tmp_path / "source"
-    source.mkdir()
-    (source / "conf.py").write_text('extensions = ["sphinx_exercise"]\n', encoding="utf-8")
-    (source / "index.rst").write_text(index, encoding="utf-8")
-    app = Sphinx(source, source, tmp_path / "out", tmp_path / "doctrees", "html", status=None, warning=None)
-    app.build()
-    return app
+@pytest.fixture
+def built(tmp_path: Path) -> Iterator[Callable[[str], SphinxTestApp]]:
+    """Builds a one-page project with sphinx-exercise; each app is cleaned up after the test, so that the node
+    classes it registered do not make a later Sphinx app in this process warn."""
+    apps: list[SphinxTestApp] = []
+
+    def build(index: str) -> SphinxTestApp:
+        source = tmp_path / "source"
+        source.mkdir()
+        (source / "conf.py").write_text('extensions = ["sphinx_exercise"]\n', encoding="utf-8")
+        (source / "index.rst").write_text(index, encoding="utf-8")
+        apps.append(SphinxTestApp("html", srcdir=source, builddir=tmp_path / "out", status=StringIO()))
+        apps[-1].build()
+        return apps[-1]
+
+    yield build
+    for app in apps:
+        app.cleanup()
 
 
-def test_sphinx_counts_a_builds_warnings_and_exercise_keeps_its_registry(tmp_path):
+def test_sphinx_counts_a_builds_warnings_and_exercise_keeps_its_registry(built):
     index = "Title\n=====\n\n.. exercise:: One\n   :label: ex-one\n\n   Text.\n\nSee :doc:`missing`.\n"
-    app = _build(tmp_path, index)
+    app = built(index)
     assert build_compat.warning_count(app) == 1, "Sphinx no longer counts a build's warnings in _warncount"
     registry = build_compat.exercise_registry(app.env)
     assert "ex-one" in registry, "sphinx-exercise no longer keeps env.sphinx_exercise_registry by label"
